@@ -1,0 +1,87 @@
+import { type tfl, z } from "../deps.ts";
+import { definePlugin } from "../core/plugin.ts";
+
+const activation = z.enum(["relu", "leaky-relu", "tanh", "softplus", "elu"]);
+
+/**
+ * Fully connected G and D ([GAN]'s MLPs) for data of any shape: D flattens its input, G
+ * reshapes its output. D exposes every hidden activation for feature matching.
+ */
+export default definePlugin({
+  kind: "architecture",
+  name: "mlp",
+  description: "Fully connected generator and discriminator for 1-D, 2-D or image data",
+  options: z.strictObject({
+    /** Hidden widths of both networks, unless set per network below. */
+    hidden: z.array(z.int().positive()).min(1).default([128, 128]),
+    generatorHidden: z.array(z.int().positive()).min(1).optional(),
+    discriminatorHidden: z.array(z.int().positive()).min(1).optional(),
+    activation: activation.default("leaky-relu"),
+    /** Slope of leaky-relu for negative inputs. */
+    leak: z.number().min(0).default(0.2),
+    latentDim: z.int().positive().default(100),
+    latentDistribution: z.enum(["normal", "uniform"]).default("normal"),
+    /** "auto": tanh for data in [-1, 1], sigmoid for [0, 1], else linear. */
+    outputActivation: z.enum(["auto", "tanh", "sigmoid", "linear"]).default("auto"),
+    generatorBatchNorm: z.boolean().default(false),
+  }),
+  create: ({ layers, options, rng, dataset, splice }) => {
+    const { shape, range } = dataset;
+    const dataDim = shape.reduce((a, b) => a * b, 1);
+    const dense = (units: number) =>
+      layers.layers.dense({
+        units,
+        kernelInitializer: layers.initializers.glorotUniform({ seed: rng.seed() }),
+      });
+    const activate = (x: tfl.SymbolicTensor) =>
+      (options.activation === "leaky-relu"
+        ? layers.layers.leakyReLU({ alpha: options.leak })
+        : layers.layers.activation({ activation: options.activation })).apply(
+          x,
+        ) as tfl.SymbolicTensor;
+    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) =>
+      layer.apply(x) as tfl.SymbolicTensor;
+
+    const z = layers.input({ shape: [options.latentDim] });
+    let h = z;
+    for (const units of options.generatorHidden ?? options.hidden) {
+      h = apply(dense(units), h);
+      if (options.generatorBatchNorm) h = apply(layers.layers.batchNormalization({}), h);
+      h = activate(h);
+    }
+    h = apply(dense(dataDim), h);
+    const output = options.outputActivation === "auto"
+      ? range?.[0] === -1 && range[1] === 1
+        ? "tanh"
+        : range?.[0] === 0 && range[1] === 1
+        ? "sigmoid"
+        : "linear"
+      : options.outputActivation;
+    if (output !== "linear") h = apply(layers.layers.activation({ activation: output }), h);
+    if (shape.length > 1) h = apply(layers.layers.reshape({ targetShape: shape }), h);
+    const generator = layers.model({ inputs: z, outputs: h, name: "generator" });
+
+    const x = layers.input({ shape });
+    let d = shape.length > 1 ? apply(layers.layers.flatten(), x) : x;
+    const hidden = options.discriminatorHidden ?? options.hidden;
+    const features: tfl.SymbolicTensor[] = [];
+    hidden.forEach((units, index) => {
+      const site = { index, count: hidden.length };
+      d = activate(splice("pre-activation", apply(dense(units), d), site));
+      features.push(d);
+    });
+    d = splice("features", d, { index: hidden.length - 1, count: hidden.length });
+    const logit = apply(dense(1), d);
+    const discriminator = layers.model({
+      inputs: x,
+      outputs: [logit, ...features],
+      name: "discriminator",
+    });
+    return {
+      latentDim: options.latentDim,
+      latentDistribution: options.latentDistribution,
+      generator,
+      discriminator,
+    };
+  },
+});

@@ -1,0 +1,38 @@
+/**
+ * The built-in plugins, registered exactly as a user's plugins are.
+ *
+ * @module
+ */
+import mlp from "../architectures/mlp.ts";
+import gaussian1d from "../datasets/gaussian_1d.ts";
+import grid25 from "../datasets/grid_25.ts";
+import mnist from "../datasets/mnist.ts";
+import ring8 from "../datasets/ring_8.ts";
+import featureMatching from "../losses/feature_matching.ts";
+import minimax from "../losses/minimax.ts";
+import nonSaturating from "../losses/non_saturating.ts";
+import modeCoverage from "../metrics/mode_coverage.ts";
+import batchNorm from "../plugins/batch_norm.ts";
+import minibatchDiscrimination from "../plugins/minibatch_discrimination.ts";
+import type { AnyPlugin } from "./plugin.ts";
+import { Registry } from "./registry.ts";
+
+/** Every built-in plugin. */
+export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
+  minimax,
+  nonSaturating,
+  featureMatching,
+  minibatchDiscrimination,
+  batchNorm,
+  mlp,
+  gaussian1d,
+  ring8,
+  grid25,
+  mnist,
+  modeCoverage,
+];
+
+/** A new registry holding the built-in plugins. */
+export function builtinRegistry(): Registry {
+  return new Registry().register(...BUILTIN_PLUGINS);
+}

@@ -1,0 +1,172 @@
+/**
+ * The experiment config: zod schemas with defaults, and errors that name every bad field.
+ * Every object is strict, so a misspelt key fails before anything trains.
+ *
+ * @module
+ */
+import { z } from "../deps.ts";
+import { ConfigError, type ConfigIssue } from "./errors.ts";
+
+const options = z.record(z.string(), z.unknown()).prefault({});
+
+const PLUGIN_REF_EXPECTED = 'expected a plugin name or { "name": ..., "options": {...} }';
+
+/** A plugin named by a bare string or `{ name, options }`, normalised to the latter. */
+const pluginRef = z.preprocess(
+  (value) => typeof value === "string" ? { name: value } : value,
+  z.strictObject({ name: z.string().min(1), options }, {
+    error: (issue) => issue.code === "invalid_type" ? PLUGIN_REF_EXPECTED : undefined,
+  }),
+);
+
+const scheduleEntry = z.strictObject({
+  until: z.int().positive().optional(),
+  name: z.string().min(1),
+  options,
+});
+
+/** The generator's loss: one plugin, or a schedule of plugins switched at `until` steps. */
+const generatorLoss = z.preprocess(
+  (value) => Array.isArray(value) ? value : [typeof value === "string" ? { name: value } : value],
+  z.array(scheduleEntry).min(1),
+).superRefine((entries, ctx) => {
+  entries.forEach((entry, i) => {
+    const last = i === entries.length - 1;
+    if (last && entry.until !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "until"],
+        message: "the last entry of a loss schedule has no `until`: it runs to the end",
+      });
+    }
+    if (!last && entry.until === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "until"],
+        message: "expected the step at which this entry hands over to the next",
+      });
+    }
+    const previous = entries[i - 1]?.until;
+    if (entry.until !== undefined && previous !== undefined && entry.until <= previous) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "until"],
+        message: `expected a step after the previous entry's ${previous}`,
+      });
+    }
+  });
+});
+
+/**
+ * `loss: "x"` uses plugin x for both players; the object form picks each side, the
+ * discriminator defaulting to the standard L0 of `minimax` and the generator to
+ * `non-saturating`.
+ */
+const loss = z.preprocess(
+  (value) => typeof value === "string" ? { discriminator: value, generator: value } : value,
+  z.strictObject({
+    discriminator: pluginRef.prefault("minimax"),
+    generator: generatorLoss.prefault("non-saturating"),
+  }, {
+    error: (issue) =>
+      issue.code === "invalid_type"
+        ? 'expected a loss name or { "discriminator": ..., "generator": ... }'
+        : undefined,
+  }),
+);
+
+const positive = z.number().positive();
+
+const optimizer = z.strictObject({
+  name: z.enum(["adam", "sgd", "momentum"]).default("adam"),
+  lr: positive.default(2e-4),
+  beta1: z.number().min(0).lt(1).default(0.5),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  momentum: z.number().min(0).lt(1).default(0.9),
+});
+
+/** The schema of an experiment config. */
+export const experimentSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    error: "expected letters, digits, '.', '_' or '-' (it names the run directory)",
+  }).default("experiment"),
+  seed: z.int().min(0).max(2 ** 31 - 1).default(1),
+  backend: z.enum(["auto", "webgpu", "wasm", "cpu"]).default("auto"),
+  dataset: pluginRef,
+  architecture: pluginRef.prefault("mlp"),
+  loss: loss.prefault("non-saturating"),
+  discriminator: z.strictObject({ addons: z.array(pluginRef).default([]) }).prefault({}),
+  regularizers: z.array(pluginRef).default([]),
+  train: z.strictObject({
+    steps: z.int().positive().default(2000),
+    batchSize: z.int().positive().default(64),
+    dSteps: z.int().positive().default(1),
+    optimizer: optimizer.prefault({}),
+    logEvery: z.int().positive().default(50),
+  }).prefault({}),
+  evaluate: z.strictObject({
+    every: z.int().positive().default(500),
+    metrics: z.array(pluginRef).default([]),
+    samples: z.int().positive().default(64),
+  }).prefault({}),
+  plugins: z.array(z.string().min(1)).default([]),
+});
+
+/** A config as written: plugin references may be bare names, defaults may be missing. */
+export type ExperimentInput = z.input<typeof experimentSchema>;
+/** A parsed config: every default filled in, every plugin reference `{ name, options }`. */
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+/** A plugin reference after parsing. */
+export type PluginRef = { name: string; options: Record<string, unknown> };
+
+/**
+ * Parses a config, filling in defaults; throws a {@linkcode ConfigError} naming every bad field.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "./config.ts";
+ * const config = parseConfig({ dataset: "ring-8" });
+ * console.assert(config.train.dSteps === 1);
+ * ```
+ */
+export function parseConfig(input: unknown, source = "(object)"): ExperimentConfig {
+  const parsed = experimentSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(source, zodIssues(parsed.error.issues, input));
+}
+
+/** Turns zod issues into {@linkcode ConfigIssue}s, quoting the offending value. */
+export function zodIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  prefix: PropertyKey[] = [],
+): ConfigIssue[] {
+  return issues.map((issue) => {
+    const path = [...prefix, ...issue.path];
+    const value = valueAt(input, issue.path);
+    const shown = value === undefined || issue.code === "unrecognized_keys"
+      ? ""
+      : ` (got ${truncate(JSON.stringify(value))})`;
+    return { path: formatPath(path), message: issue.message + shown };
+  });
+}
+
+/** `["train", "optimizer", "lr"]` → `train.optimizer.lr`; indices become `[i]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) =>
+    typeof key === "number" ? `[${key}]` : `${i ? "." : ""}${String(key)}`
+  ).join("");
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function truncate(text: string | undefined): string {
+  return text === undefined ? "undefined" : text.length > 60 ? text.slice(0, 57) + "..." : text;
+}

@@ -1,0 +1,100 @@
+/**
+ * The run directory contract: config.json, metrics.jsonl, result.json and samples/, every
+ * file written atomically.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { tf } from "../deps.ts";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+import { histogramPng, imageGridPng, scatterPng } from "./png.ts";
+import type { Dataset } from "./plugin.ts";
+import type { Rng } from "./rng.ts";
+
+/** How many points a scatter or histogram of low-dimensional samples shows. */
+const PLOT_POINTS = 1000;
+
+/** A run's output directory. */
+export class RunDirectory {
+  readonly path: string;
+  #metricLines: string[] = [];
+
+  private constructor(path: string) {
+    this.path = path;
+  }
+
+  /** Creates the directory (and samples/); a metrics.jsonl of an earlier run is replaced. */
+  static async create(path: string): Promise<RunDirectory> {
+    await Deno.mkdir(join(path, "samples"), { recursive: true });
+    return new RunDirectory(path);
+  }
+
+  /** Writes config.json. */
+  writeConfig(config: unknown): Promise<void> {
+    return writeJsonAtomic(join(this.path, "config.json"), config);
+  }
+
+  /** Writes result.json. */
+  writeResult(result: unknown): Promise<void> {
+    return writeJsonAtomic(join(this.path, "result.json"), result);
+  }
+
+  /** Adds one row to metrics.jsonl (rewriting it atomically: it is small). */
+  appendMetrics(row: Record<string, number>): Promise<void> {
+    this.#metricLines.push(JSON.stringify(row));
+    return writeFileAtomic(join(this.path, "metrics.jsonl"), this.#metricLines.join("\n") + "\n");
+  }
+
+  /**
+   * Writes samples/step-NNNNNN.png: an image grid for image data, a scatter over the data for
+   * 2-D points, overlaid histograms for 1-D points.
+   */
+  async writeSamples(
+    step: number,
+    dataset: Dataset,
+    generate: (n: number) => tf.Tensor,
+    rng: Rng,
+    imageCount = 64,
+  ): Promise<string> {
+    const { info } = dataset;
+    const n = info.kind === "image" ? imageCount : PLOT_POINTS;
+    const read = async (t: tf.Tensor) => {
+      const values = await t.data() as Float32Array;
+      t.dispose();
+      return values;
+    };
+    const samples = await read(generate(n));
+    let png: Uint8Array;
+    if (info.kind === "image") {
+      const [height, width, channels] = info.shape;
+      png = imageGridPng(samples, {
+        height,
+        width,
+        channels: channels === 3 ? 3 : 1,
+        range: info.range,
+      });
+    } else {
+      const batch = dataset.sample(rng, n);
+      const data = await read(batch.x);
+      batch.labels?.dispose();
+      const dim = info.shape[0];
+      png = dim === 1
+        ? histogramPng(samples, data)
+        : scatterPng(firstTwo(samples, dim), firstTwo(data, dim));
+    }
+    const path = join(this.path, "samples", `step-${String(step).padStart(6, "0")}.png`);
+    await writeFileAtomic(path, png);
+    return path;
+  }
+}
+
+/** The first two coordinates of each point, interleaved. */
+function firstTwo(points: Float32Array, dim: number): Float32Array {
+  if (dim === 2) return points;
+  const out = new Float32Array((points.length / dim) * 2);
+  for (let i = 0; i < out.length / 2; i++) {
+    out[2 * i] = points[i * dim];
+    out[2 * i + 1] = points[i * dim + 1];
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+import type { tf } from "../deps.ts";
+import type { Dataset } from "../core/plugin.ts";
+
+/**
+ * A mixture of isotropic Gaussians with equal weights: the synthetic mode-collapse benchmarks.
+ * Points are drawn in JS from the run's stream, so every backend sees the same data.
+ */
+export function gaussianMixture(ops: typeof tf, means: number[][], std: number): Dataset {
+  const dim = means[0].length;
+  return {
+    info: { shape: [dim], kind: "points", modes: { means, std } },
+    sample(rng, n) {
+      const values = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        const mean = means[rng.int(means.length)];
+        for (let j = 0; j < dim; j++) values[i * dim + j] = mean[j] + std * rng.normal();
+      }
+      return { x: ops.tensor2d(values, [n, dim]) };
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from "../deps.ts";
+import { definePlugin } from "../core/plugin.ts";
+import { standardDiscriminatorLoss } from "./_standard.ts";
+
+/**
+ * Feature matching, [IMP] sec. 3.1, the seed's L3: the generator minimises
+ * ||E_x f(x) - E_z f(G(z))||² for an intermediate layer f of D; D keeps L0.
+ */
+export default definePlugin({
+  kind: "loss",
+  name: "feature-matching",
+  description: "G matches the mean of a hidden layer of D on real data (Salimans 2016, L3)",
+  options: z.strictObject({
+    /** Which hidden layer of D: 0 is the first, -1 (default) the last. */
+    layer: z.int().default(-1),
+    /** "sum" is the squared L2 norm of the paper; "mean" divides by the width (improved-gan's code). */
+    reduction: z.enum(["sum", "mean"]).default("sum"),
+  }),
+  create: ({ tf, options }) => ({
+    discriminator: (inputs) => standardDiscriminatorLoss(tf, inputs),
+    generator: ({ real, fake }) => {
+      const count = fake.features.length;
+      const index = options.layer < 0 ? count + options.layer : options.layer;
+      if (index < 0 || index >= count) {
+        throw new RangeError(
+          `Cannot match layer ${options.layer}: the discriminator has ${count} hidden layers`,
+        );
+      }
+      const flat = (t: typeof fake.features[number]) => tf.reshape(t, [t.shape[0], -1]);
+      const gap = tf.sub(
+        tf.mean(flat(real.features[index]), 0),
+        tf.mean(flat(fake.features[index]), 0),
+      );
+      const squared = tf.square(gap);
+      return options.reduction === "sum" ? tf.sum(squared) : tf.mean(squared);
+    },
+  }),
+});

@@ -1,0 +1,232 @@
+/**
+ * gantry: declare GAN experiments as plain config objects and train them on tfjs (WebGPU, WASM
+ * or CPU). Every loss, discriminator add-on, regularizer, architecture, dataset and metric is a
+ * plugin found by name; a user's plugins are written exactly like the built-in ones.
+ *
+ * @example Train the 2-D ring for a few steps on the CPU backend
+ * ```ts
+ * import { builtinRegistry, train } from "./mod.ts";
+ *
+ * const result = await train(
+ *   { dataset: "ring-8", backend: "cpu", train: { steps: 5, batchSize: 16 } },
+ *   { registry: builtinRegistry() },
+ * );
+ * console.assert(result.status === "ok");
+ * ```
+ *
+ * @module
+ */
+export { tf, tfl, z } from "./deps.ts";
+export {
+  /**
+   * Declares a plugin; it returns its argument and exists for type inference.
+   *
+   * @example A least-squares loss (Mao et al. 2017)
+   * ```ts
+   * import { definePlugin } from "./mod.ts";
+   *
+   * const leastSquares = definePlugin({
+   *   kind: "loss",
+   *   name: "least-squares",
+   *   description: "LSGAN: squared distance of D's output to the targets",
+   *   create: ({ tf }) => ({
+   *     discriminator: ({ real, fake }) =>
+   *       tf.add(tf.mean(tf.square(tf.sub(real.logits, 1))), tf.mean(tf.square(fake.logits))),
+   *     generator: ({ fake }) => tf.mean(tf.square(tf.sub(fake.logits, 1))),
+   *   }),
+   * });
+   * console.assert(leastSquares.kind === "loss");
+   * ```
+   */
+  definePlugin,
+  PLUGIN_KINDS,
+} from "./core/plugin.ts";
+export type * from "./core/plugin.ts";
+export {
+  /**
+   * The plugins, by kind and name. Duplicate names throw; unknown names list the valid ones.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry } from "./mod.ts";
+   *
+   * const registry = builtinRegistry();
+   * console.assert(registry.get("loss", "minimax").name === "minimax");
+   * ```
+   */
+  Registry,
+} from "./core/registry.ts";
+export {
+  /**
+   * The built-in plugins, in the order they register.
+   *
+   * @example
+   * ```ts
+   * import { BUILTIN_PLUGINS } from "./mod.ts";
+   *
+   * console.assert(BUILTIN_PLUGINS.some((p) => p.name === "minibatch-discrimination"));
+   * ```
+   */
+  BUILTIN_PLUGINS,
+  /**
+   * A new registry holding every built-in plugin.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry } from "./mod.ts";
+   *
+   * console.assert(builtinRegistry().list("dataset").some((p) => p.name === "ring-8"));
+   * ```
+   */
+  builtinRegistry,
+} from "./core/builtins.ts";
+export {
+  /**
+   * The zod schema of an experiment config.
+   *
+   * @example
+   * ```ts
+   * import { experimentSchema } from "./mod.ts";
+   *
+   * console.assert(experimentSchema.safeParse({ dataset: "ring-8", typo: 1 }).success === false);
+   * ```
+   */
+  experimentSchema,
+  /**
+   * Parses a config and fills in defaults; a bad field throws a ConfigError naming its path.
+   *
+   * @example
+   * ```ts
+   * import { parseConfig } from "./mod.ts";
+   *
+   * const config = parseConfig({ dataset: "ring-8", loss: "minimax" });
+   * console.assert(config.loss.generator[0].name === "minimax");
+   * console.assert(config.train.dSteps === 1);
+   * ```
+   */
+  parseConfig,
+} from "./core/config.ts";
+export type { ExperimentConfig, ExperimentInput, PluginRef } from "./core/config.ts";
+export {
+  /**
+   * A config that failed validation; `issues` lists each bad field's path and message.
+   *
+   * @example
+   * ```ts
+   * import { ConfigError, parseConfig } from "./mod.ts";
+   *
+   * try {
+   *   parseConfig({ dataset: "ring-8", train: { batchSize: -1 } });
+   * } catch (error) {
+   *   console.assert(error instanceof ConfigError);
+   *   console.assert((error as ConfigError).issues[0].path === "train.batchSize");
+   * }
+   * ```
+   */
+  ConfigError,
+  /**
+   * An error thrown inside a plugin, wrapped with the plugin's name and the failed hook.
+   *
+   * @example
+   * ```ts
+   * import { PluginError } from "./mod.ts";
+   *
+   * const error = new PluginError('loss "mine"', "generator", new Error("boom"));
+   * console.assert(error.message === 'Plugin loss "mine" failed in generator: boom');
+   * ```
+   */
+  PluginError,
+} from "./core/errors.ts";
+export {
+  /**
+   * Trains one experiment and returns what result.json records.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry, train } from "./mod.ts";
+   *
+   * const result = await train(
+   *   { dataset: "gaussian-1d", backend: "cpu", train: { steps: 4, batchSize: 8 } },
+   *   { registry: builtinRegistry() },
+   * );
+   * console.assert(result.steps === 4);
+   * ```
+   */
+  train,
+} from "./core/engine.ts";
+export type { MetricsRow, Progress, RunResult, StepStats, TrainOptions } from "./core/engine.ts";
+export {
+  /**
+   * Imports plugin modules (paths or http(s) URLs) and registers their plugins.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry, loadPluginModules } from "./mod.ts";
+   *
+   * const registry = builtinRegistry();
+   * const url = new URL("./examples/least_squares.ts", import.meta.url).href;
+   * await loadPluginModules([url], registry);
+   * console.assert(registry.has("loss", "least-squares"));
+   * ```
+   */
+  loadPluginModules,
+} from "./core/load_plugins.ts";
+export {
+  /**
+   * Switches tfjs to a backend; "auto" takes WebGPU when an adapter exists, else WASM.
+   *
+   * @example
+   * ```ts
+   * import { useBackend } from "./mod.ts";
+   *
+   * const backend = await useBackend("cpu");
+   * console.assert(backend.name === "cpu");
+   * ```
+   */
+  useBackend,
+} from "./core/backend.ts";
+export type { BackendInfo, BackendName } from "./core/backend.ts";
+export {
+  /**
+   * A seeded random stream (sfc32); gantry draws all its randomness from these.
+   *
+   * @example
+   * ```ts
+   * import { createRng } from "./mod.ts";
+   *
+   * console.assert(createRng(7).uniform() === createRng(7).uniform());
+   * ```
+   */
+  createRng,
+} from "./core/rng.ts";
+export type { Rng, RngState } from "./core/rng.ts";
+export {
+  /**
+   * The minibatch-discrimination layer, registered for tfjs serialization.
+   *
+   * @example
+   * ```ts
+   * import { MinibatchDiscrimination, tf } from "./mod.ts";
+   *
+   * await tf.setBackend("cpu");
+   * const layer = new MinibatchDiscrimination({ kernels: 3, dims: 2, seed: 1 });
+   * const out = layer.apply(tf.ones([4, 5])) as tf.Tensor;
+   * console.assert(out.shape[1] === 8);
+   * ```
+   */
+  MinibatchDiscrimination,
+} from "./plugins/minibatch_layer.ts";
+export {
+  /**
+   * Modes captured, fraction of high-quality samples and reverse KL for points near modes.
+   *
+   * @example
+   * ```ts
+   * import { modeCoverage } from "./mod.ts";
+   *
+   * const result = modeCoverage([0, 0, 0.01, 0], [[0, 0], [1, 0]], 0.03);
+   * console.assert(result.modes === 1 && result.highQuality === 1);
+   * ```
+   */
+  modeCoverage,
+} from "./metrics/mode_coverage.ts";

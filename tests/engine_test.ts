@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tf } from "../deps.ts";
+import { builtinRegistry } from "../core/builtins.ts";
+import type { ExperimentInput } from "../core/config.ts";
+import { train } from "../core/engine.ts";
+import { ConfigError } from "../core/errors.ts";
+import { definePlugin } from "../core/plugin.ts";
+import { decodePng } from "../deps.ts";
+
+const tiny = (overrides: Partial<ExperimentInput> = {}): ExperimentInput => ({
+  name: "tiny",
+  dataset: "ring-8",
+  backend: "cpu",
+  architecture: { name: "mlp", options: { hidden: [16], latentDim: 4 } },
+  train: { steps: 40, batchSize: 16, logEvery: 10 },
+  evaluate: { every: 20, metrics: [{ name: "mode-coverage", options: { samples: 200 } }] },
+  ...overrides,
+});
+
+/** A loss that counts its calls and can go bad at a given step. */
+function countingLoss(name: string, counts: Record<string, number>, nanFrom = Infinity) {
+  return definePlugin({
+    kind: "loss",
+    name,
+    description: "counts calls",
+    create: ({ tf }) => ({
+      discriminator: ({ real, fake }) => {
+        counts[`${name}:d`] = (counts[`${name}:d`] ?? 0) + 1;
+        return tf.add(tf.mean(tf.softplus(tf.neg(real.logits))), tf.mean(tf.softplus(fake.logits)));
+      },
+      generator: ({ fake, step }) => {
+        counts[`${name}:g`] = (counts[`${name}:g`] ?? 0) + 1;
+        const loss = tf.mean(tf.softplus(tf.neg(fake.logits))) as tf.Scalar;
+        return step >= nanFrom ? tf.mul(loss, NaN) as tf.Scalar : loss;
+      },
+    }),
+  });
+}
+
+Deno.test("a run writes config.json, metrics.jsonl, result.json and a scatter PNG", async () => {
+  const dir = await Deno.makeTempDir();
+  const result = await train(tiny(), { registry: builtinRegistry(), outDir: dir });
+  assert.equal(result.status, "ok");
+  assert.equal(result.steps, 40);
+  assert.equal(result.backend, "cpu");
+  assert.match(result.configHash, /^[0-9a-f]{16}$/);
+  assert.deepEqual(Object.keys(result.metrics), ["modes", "highQuality", "reverseKL"]);
+  const saved = JSON.parse(await Deno.readTextFile(join(dir, "result.json")));
+  assert.deepEqual(saved, result);
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  assert.deepEqual(config.architecture.options.hidden, [16]);
+  assert.equal(config.evaluate.metrics[0].options.within, 3, "plugin defaults are recorded");
+  const rows = (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n")
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(rows.map((r) => r.step), [20, 40]);
+  assert.deepEqual(Object.keys(rows[0]), [
+    "step",
+    "dLoss",
+    "gLoss",
+    "dReal",
+    "dFake",
+    "modes",
+    "highQuality",
+    "reverseKL",
+  ]);
+  assert.ok(rows.every((r) => r.dReal > 0 && r.dReal < 1 && Number.isFinite(r.gLoss)));
+  const png = decodePng(await Deno.readFile(join(dir, "samples", "step-000040.png")));
+  assert.equal(png.width, 512);
+  const leftovers = [...Deno.readDirSync(dir)].filter((e) => e.name.includes(".tmp-"));
+  assert.deepEqual(leftovers, []);
+});
+
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`the same config and seed give byte-identical metrics.jsonl on ${backend}`, async () => {
+    const read = async (seed: number) => {
+      const dir = await Deno.makeTempDir();
+      await train(tiny({ backend, seed }), { registry: builtinRegistry(), outDir: dir });
+      return await Deno.readTextFile(join(dir, "metrics.jsonl"));
+    };
+    const first = await read(7);
+    assert.equal(await read(7), first);
+    assert.notEqual(await read(8), first);
+  });
+}
+
+Deno.test("k = dSteps discriminator updates per generator update", async () => {
+  const counts: Record<string, number> = {};
+  const registry = builtinRegistry().register(countingLoss("counted", counts));
+  await train(tiny({ loss: "counted", train: { steps: 12, batchSize: 8, dSteps: 3 } }), {
+    registry,
+  });
+  assert.deepEqual(counts, { "counted:d": 36, "counted:g": 12 });
+});
+
+Deno.test("a generator-loss schedule switches at `until`, D keeps its own loss", async () => {
+  const counts: Record<string, number> = {};
+  const registry = builtinRegistry()
+    .register(countingLoss("early", counts), countingLoss("late", counts));
+  await train(
+    tiny({
+      loss: {
+        discriminator: "early",
+        generator: [{ until: 3, name: "early" }, { name: "late" }],
+      },
+      train: { steps: 5, batchSize: 8 },
+    }),
+    { registry },
+  );
+  assert.deepEqual(counts, { "early:d": 5, "early:g": 3, "late:g": 2 });
+});
+
+Deno.test("a NaN loss stops the run with status diverged", async () => {
+  const dir = await Deno.makeTempDir();
+  const registry = builtinRegistry().register(countingLoss("unstable", {}, 15));
+  const result = await train(tiny({ loss: "unstable" }), { registry, outDir: dir });
+  assert.equal(result.status, "diverged");
+  assert.equal(result.steps, 20, "detected at the first logging step after step 15");
+  assert.equal(JSON.parse(await Deno.readTextFile(join(dir, "result.json"))).status, "diverged");
+});
+
+Deno.test("an error inside a plugin fails the run, named by plugin and hook", async () => {
+  const dir = await Deno.makeTempDir();
+  const registry = builtinRegistry().register(definePlugin({
+    kind: "loss",
+    name: "broken",
+    description: "throws",
+    create: () => ({
+      generator: () => {
+        throw new Error("no gradient for you");
+      },
+    }),
+  }));
+  const result = await train(tiny({ loss: { generator: "broken" } }), { registry, outDir: dir });
+  assert.equal(result.status, "failed");
+  assert.equal(result.error, 'Plugin loss "broken" failed in generator: no gradient for you');
+  assert.equal(JSON.parse(await Deno.readTextFile(join(dir, "result.json"))).status, "failed");
+});
+
+Deno.test("a loss without the side the config asks for is a config error; nothing is written", async () => {
+  const dir = join(await Deno.makeTempDir(), "run");
+  const registry = builtinRegistry().register(definePlugin({
+    kind: "loss",
+    name: "generator-only",
+    description: "",
+    create: ({ tf }) => ({ generator: ({ fake }) => tf.mean(fake.logits) }),
+  }));
+  await assert.rejects(
+    () => train(tiny({ loss: { discriminator: "generator-only" } }), { registry, outDir: dir }),
+    (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(
+        error.message,
+        /loss.discriminator: loss "generator-only" defines no discriminator loss/,
+      );
+      return true;
+    },
+  );
+  await assert.rejects(() => Deno.stat(dir), Deno.errors.NotFound);
+});
+
+Deno.test("no tensor leaks: the tensor count after step 100 equals that after step 1,000", async () => {
+  const counts = new Map<number, number>();
+  const result = await train(
+    tiny({
+      backend: "wasm",
+      discriminator: {
+        addons: [{ name: "minibatch-discrimination", options: { kernels: 4, dims: 2 } }],
+      },
+      train: { steps: 1000, batchSize: 8, logEvery: 50 },
+      evaluate: { every: 250, metrics: [{ name: "mode-coverage", options: { samples: 100 } }] },
+    }),
+    {
+      registry: builtinRegistry(),
+      onStep: (step) => {
+        if (step === 100 || step === 1000) counts.set(step, tf.memory().numTensors);
+      },
+    },
+  );
+  assert.equal(result.status, "ok");
+  assert.equal(counts.get(1000), counts.get(100));
+});
+
+Deno.test("MNIST with the MLP writes an image grid of the configured size", async () => {
+  const dir = await Deno.makeTempDir();
+  const result = await train(
+    tiny({
+      dataset: "mnist",
+      backend: "wasm",
+      architecture: { name: "mlp", options: { hidden: [32], latentDim: 8 } },
+      train: { steps: 3, batchSize: 8 },
+      evaluate: { every: 3, metrics: [], samples: 16 },
+    }),
+    { registry: builtinRegistry(), outDir: dir },
+  );
+  assert.equal(result.status, "ok");
+  const png = decodePng(await Deno.readFile(join(dir, "samples", "step-000003.png")));
+  // 4 x 4 tiles of 28 px with a 2 px gutter around and between them.
+  assert.deepEqual([png.width, png.height], [4 * 30 + 2, 4 * 30 + 2]);
+});
