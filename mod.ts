@@ -5,13 +5,14 @@
  *
  * @example Train the 2-D ring for a few steps on the CPU backend
  * ```ts
+ * import assert from "node:assert/strict";
  * import { builtinRegistry, train } from "./mod.ts";
  *
  * const result = await train(
  *   { dataset: "ring-8", backend: "cpu", train: { steps: 5, batchSize: 16 } },
  *   { registry: builtinRegistry() },
  * );
- * console.assert(result.status === "ok");
+ * assert.ok(result.status === "ok");
  * ```
  *
  * @module
@@ -23,6 +24,7 @@ export {
    *
    * @example A least-squares loss (Mao et al. 2017)
    * ```ts
+   * import assert from "node:assert/strict";
    * import { definePlugin } from "./mod.ts";
    *
    * const leastSquares = definePlugin({
@@ -35,7 +37,7 @@ export {
    *     generator: ({ fake }) => tf.mean(tf.square(tf.sub(fake.logits, 1))),
    *   }),
    * });
-   * console.assert(leastSquares.kind === "loss");
+   * assert.ok(leastSquares.kind === "loss");
    * ```
    */
   definePlugin,
@@ -48,10 +50,11 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { builtinRegistry } from "./mod.ts";
    *
    * const registry = builtinRegistry();
-   * console.assert(registry.get("loss", "minimax").name === "minimax");
+   * assert.ok(registry.get("loss", "minimax").name === "minimax");
    * ```
    */
   Registry,
@@ -62,9 +65,10 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { BUILTIN_PLUGINS } from "./mod.ts";
    *
-   * console.assert(BUILTIN_PLUGINS.some((p) => p.name === "minibatch-discrimination"));
+   * assert.ok(BUILTIN_PLUGINS.some((p) => p.name === "minibatch-discrimination"));
    * ```
    */
   BUILTIN_PLUGINS,
@@ -73,9 +77,10 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { builtinRegistry } from "./mod.ts";
    *
-   * console.assert(builtinRegistry().list("dataset").some((p) => p.name === "ring-8"));
+   * assert.ok(builtinRegistry().list("dataset").some((p) => p.name === "ring-8"));
    * ```
    */
   builtinRegistry,
@@ -86,9 +91,10 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { experimentSchema } from "./mod.ts";
    *
-   * console.assert(experimentSchema.safeParse({ dataset: "ring-8", typo: 1 }).success === false);
+   * assert.ok(experimentSchema.safeParse({ dataset: "ring-8", typo: 1 }).success === false);
    * ```
    */
   experimentSchema,
@@ -97,11 +103,12 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { parseConfig } from "./mod.ts";
    *
    * const config = parseConfig({ dataset: "ring-8", loss: "minimax" });
-   * console.assert(config.loss.generator[0].name === "minimax");
-   * console.assert(config.train.dSteps === 1);
+   * assert.ok(config.loss.generator[0].name === "minimax");
+   * assert.ok(config.train.dSteps === 1);
    * ```
    */
   parseConfig,
@@ -113,13 +120,14 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ConfigError, parseConfig } from "./mod.ts";
    *
    * try {
    *   parseConfig({ dataset: "ring-8", train: { batchSize: -1 } });
    * } catch (error) {
-   *   console.assert(error instanceof ConfigError);
-   *   console.assert((error as ConfigError).issues[0].path === "train.batchSize");
+   *   assert.ok(error instanceof ConfigError);
+   *   assert.ok((error as ConfigError).issues[0].path === "train.batchSize");
    * }
    * ```
    */
@@ -129,10 +137,11 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PluginError } from "./mod.ts";
    *
    * const error = new PluginError('loss "mine"', "generator", new Error("boom"));
-   * console.assert(error.message === 'Plugin loss "mine" failed in generator: boom');
+   * assert.ok(error.message === 'Plugin loss "mine" failed in generator: boom');
    * ```
    */
   PluginError,
@@ -143,13 +152,14 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { builtinRegistry, train } from "./mod.ts";
    *
    * const result = await train(
    *   { dataset: "gaussian-1d", backend: "cpu", train: { steps: 4, batchSize: 8 } },
    *   { registry: builtinRegistry() },
    * );
-   * console.assert(result.steps === 4);
+   * assert.ok(result.steps === 4);
    * ```
    */
   train,
@@ -161,12 +171,13 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { builtinRegistry, loadPluginModules } from "./mod.ts";
    *
    * const registry = builtinRegistry();
    * const url = new URL("./examples/least_squares.ts", import.meta.url).href;
    * await loadPluginModules([url], registry);
-   * console.assert(registry.has("loss", "least-squares"));
+   * assert.ok(registry.has("loss", "least-squares"));
    * ```
    */
   loadPluginModules,
@@ -177,10 +188,11 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { useBackend } from "./mod.ts";
    *
    * const backend = await useBackend("cpu");
-   * console.assert(backend.name === "cpu");
+   * assert.ok(backend.name === "cpu");
    * ```
    */
   useBackend,
@@ -192,9 +204,10 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { createRng } from "./mod.ts";
    *
-   * console.assert(createRng(7).uniform() === createRng(7).uniform());
+   * assert.ok(createRng(7).uniform() === createRng(7).uniform());
    * ```
    */
   createRng,
@@ -206,12 +219,13 @@ export {
    *
    * @example
    * ```ts
-   * import { MinibatchDiscrimination, tf } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   * import { MinibatchDiscrimination, tf, useBackend } from "./mod.ts";
    *
-   * await tf.setBackend("cpu");
+   * await useBackend("cpu");
    * const layer = new MinibatchDiscrimination({ kernels: 3, dims: 2, seed: 1 });
    * const out = layer.apply(tf.ones([4, 5])) as tf.Tensor;
-   * console.assert(out.shape[1] === 8);
+   * assert.ok(out.shape[1] === 8);
    * ```
    */
   MinibatchDiscrimination,
@@ -222,10 +236,11 @@ export {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { modeCoverage } from "./mod.ts";
    *
    * const result = modeCoverage([0, 0, 0.01, 0], [[0, 0], [1, 0]], 0.03);
-   * console.assert(result.modes === 1 && result.highQuality === 1);
+   * assert.ok(result.modes === 1 && result.highQuality === 1);
    * ```
    */
   modeCoverage,

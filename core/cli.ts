@@ -161,9 +161,9 @@ export async function main(args: string[]): Promise<number> {
       `Unknown command ${JSON.stringify(command ?? "")}: expected "train" or "plugins"`,
     );
   } catch (error) {
-    const expected = error instanceof ConfigError || error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    console.error(expected ? (error as Error).message : error);
+    // A stack trace helps only when debugging gantry itself.
+    const debug = Deno.env.get("GANTRY_DEBUG") && !(error instanceof ConfigError);
+    console.error(error instanceof Error && !debug ? error.message : error);
     return 1;
   }
 }

@@ -124,9 +124,10 @@ export type PluginRef = { name: string; options: Record<string, unknown> };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConfig } from "./config.ts";
  * const config = parseConfig({ dataset: "ring-8" });
- * console.assert(config.train.dSteps === 1);
+ * assert.ok(config.train.dSteps === 1);
  * ```
  */
 export function parseConfig(input: unknown, source = "(object)"): ExperimentConfig {

@@ -41,9 +41,10 @@ function hashString(text: string, start: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createRng } from "./rng.ts";
  * const a = createRng(1), b = createRng(1);
- * console.assert(a.uniform() === b.uniform());
+ * assert.ok(a.uniform() === b.uniform());
  * ```
  */
 export function createRng(seed: number | RngState): Rng {

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { extname, join, normalize } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+
+/** Serves the checkout read-only on 127.0.0.1, as a static host of mod.ts would. */
+function serveCheckout(): Deno.HttpServer<Deno.NetAddr> {
+  const types: Record<string, string> = {
+    ".ts": "application/typescript",
+    ".json": "application/json",
+  };
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const path = normalize(decodeURIComponent(new URL(request.url).pathname));
+    try {
+      const body = await Deno.readFile(join(root, path));
+      return new Response(body, {
+        headers: { "content-type": types[extname(path)] ?? "application/octet-stream" },
+      });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+}
+
+async function deno(args: string[], cwd: string) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env: { NO_COLOR: "1" },
+  }).output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+Deno.test("mod.ts imported by URL trains, and a plugin module loads from a URL", async () => {
+  const server = serveCheckout();
+  const host = `127.0.0.1:${server.addr.port}`;
+  // A directory outside the checkout: no deno.json, no import map, as for a user.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      join(dir, "use_gantry.ts"),
+      `import { builtinRegistry, loadPluginModules, train } from "http://${host}/mod.ts";
+const registry = builtinRegistry();
+await loadPluginModules(["http://${host}/examples/least_squares.ts"], registry);
+const result = await train(
+  { dataset: "ring-8", backend: "cpu", loss: "least-squares", train: { steps: 3, batchSize: 8 } },
+  { registry },
+);
+console.log(JSON.stringify({ status: result.status, steps: result.steps }));
+`,
+    );
+    const { code, stdout, stderr } = await deno([
+      "run",
+      "--no-lock",
+      `--allow-import=${host}`,
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      "use_gantry.ts",
+    ], dir);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)!), { status: "ok", steps: 3 });
+    // Without --allow-import for the host, Deno refuses the code: the URL allowlist.
+    const refused = await deno(
+      ["run", "--no-lock", "--allow-read", "--allow-env", "use_gantry.ts"],
+      dir,
+    );
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /import/i);
+  } finally {
+    await server.shutdown();
+  }
+});
