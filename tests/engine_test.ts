@@ -198,3 +198,30 @@ Deno.test("MNIST with the MLP writes an image grid of the configured size", asyn
   // 4 x 4 tiles of 28 px with a 2 px gutter around and between them.
   assert.deepEqual([png.width, png.height], [4 * 30 + 2, 4 * 30 + 2]);
 });
+
+Deno.test("batch-norm, SGD and a 1-D dataset train end to end; the D has BN layers", async () => {
+  const dir = await Deno.makeTempDir();
+  const result = await train(
+    tiny({
+      dataset: "gaussian-1d",
+      architecture: { name: "mlp", options: { hidden: [16, 16], latentDim: 4 } },
+      discriminator: { addons: ["batch-norm"] },
+      train: { steps: 20, batchSize: 16, optimizer: { name: "sgd", lr: 0.05 } },
+      evaluate: { every: 20, metrics: ["mode-coverage"] },
+    }),
+    { registry: builtinRegistry(), outDir: dir },
+  );
+  assert.equal(result.status, "ok");
+  assert.equal(result.metrics.modes, 1 - Number(result.metrics.highQuality === 0));
+  const png = decodePng(await Deno.readFile(join(dir, "samples", "step-000020.png")));
+  assert.deepEqual([png.width, png.height], [640, 320], "1-D data is drawn as histograms");
+});
+
+Deno.test("Adam, SGD and momentum give different runs from the same seed", async () => {
+  const final = async (name: "adam" | "sgd" | "momentum") =>
+    (await train(tiny({ train: { steps: 10, batchSize: 8, optimizer: { name, lr: 0.01 } } }), {
+      registry: builtinRegistry(),
+    })).metrics.reverseKL;
+  const values = await Promise.all((["adam", "sgd", "momentum"] as const).map(final));
+  assert.equal(new Set(values).size, 3, String(values));
+});
