@@ -116,6 +116,100 @@ export {
 export type { ExperimentConfig, ExperimentInput, PluginRef } from "./core/config.ts";
 export {
   /**
+   * Declares an ablation grid: a base config, axes of values by config path, seeds.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry, defineGrid, expandGrid, parseGrid } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const grid = defineGrid({
+   *   name: "losses",
+   *   base: { dataset: "ring-8" },
+   *   axes: { loss: ["minimax", "non-saturating"] },
+   *   seeds: [1, 2, 3],
+   * });
+   * const cells = await expandGrid(parseGrid(grid), builtinRegistry());
+   * assert.equal(cells.length, 6);
+   * assert.equal(cells[0].label, "loss=minimax,seed=1");
+   * ```
+   */
+  defineGrid,
+  /**
+   * Expands a parsed grid into cells (config x seed), validating every cell up front.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry, expandGrid, parseGrid } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const grid = parseGrid({ name: "k", base: { dataset: "ring-8" }, axes: { "train.dSteps": [1, 5] } });
+   * const cells = await expandGrid(grid, builtinRegistry());
+   * assert.deepEqual(cells.map((c) => c.config.train.dSteps), [1, 5]);
+   * ```
+   */
+  expandGrid,
+  /**
+   * Parses a grid; a bad field throws a ConfigError naming its path.
+   *
+   * @example
+   * ```ts
+   * import { parseGrid } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => parseGrid({ name: "g", base: {}, axes: { loss: [] } }), /axes.loss/);
+   * ```
+   */
+  parseGrid,
+} from "./core/grid.ts";
+export type { Cell, Grid, GridInput } from "./core/grid.ts";
+export {
+  /**
+   * Runs a grid's cells (or one shard) in Deno workers, appending to OUT/results.jsonl.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry, expandGrid, parseGrid, runGrid } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const grid = parseGrid({
+   *   name: "doc",
+   *   base: { dataset: "ring-8", backend: "cpu", train: { steps: 3, batchSize: 8 } },
+   *   axes: { loss: ["minimax", "non-saturating"] },
+   * });
+   * const cells = await expandGrid(grid, builtinRegistry());
+   * const results = await runGrid(grid, cells, { outDir: await Deno.makeTempDir() });
+   * assert.equal(results.length, 2);
+   * ```
+   */
+  runGrid,
+} from "./core/ablate.ts";
+export type { AblateEvent, AblateOptions, Shard } from "./core/ablate.ts";
+export {
+  /**
+   * Merges grid directories into summary.csv, summary.md and report.html.
+   *
+   * @example
+   * ```ts
+   * import { builtinRegistry, expandGrid, parseGrid, runGrid, writeReport } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const grid = parseGrid({
+   *   name: "doc",
+   *   base: { dataset: "ring-8", backend: "cpu", train: { steps: 2, batchSize: 8 } },
+   *   axes: { loss: ["minimax"] },
+   * });
+   * const out = await Deno.makeTempDir();
+   * await runGrid(grid, await expandGrid(grid, builtinRegistry()), { outDir: out });
+   * const files = await writeReport([out], out);
+   * assert.match(files.markdown, /\| minimax \|/);
+   * ```
+   */
+  writeReport,
+} from "./core/report.ts";
+export type { ReportFiles } from "./core/report.ts";
+export {
+  /**
    * A config that failed validation; `issues` lists each bad field's path and message.
    *
    * @example

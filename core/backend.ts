@@ -28,6 +28,13 @@ interface AdapterLike {
 export async function webgpuAdapter(): Promise<{ name: string; software: boolean } | undefined> {
   const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } })?.gpu;
   if (!gpu) return undefined;
+  // Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid" at every adapter request when the
+  // variable is unset (in containers and CI); a private directory silences them.
+  if (Deno.build.os === "linux" && !Deno.env.get("XDG_RUNTIME_DIR")) {
+    const dir = `/tmp/gantry-runtime-${Deno.uid() ?? "user"}`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  }
   const adapter = await gpu.requestAdapter().catch(() => null) as AdapterLike | null;
   if (!adapter) return undefined;
   const info = adapter.info ?? {};

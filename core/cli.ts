@@ -1,18 +1,19 @@
 /**
- * gantry's command line: `train` runs one config, `plugins` lists what can be named.
+ * gantry's command line: `train` runs one config, `ablate` a grid, `report` merges grid results,
+ * `plugins` lists what can be named.
  *
  * @module
  */
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { builtinRegistry } from "./builtins.ts";
 import { parseConfig } from "./config.ts";
-import { type Progress, train } from "./engine.ts";
+import { train } from "./engine.ts";
+import { formatProgress, integerFlag, registryWith, UsageError } from "./cli_util.ts";
+import { ablateCommand, reportCommand } from "./cli_ablate.ts";
 import { ConfigError } from "./errors.ts";
 import { loadConfigFile } from "./load_config.ts";
-import { loadPluginModules, pluginModuleUrl } from "./load_plugins.ts";
+import { pluginModuleUrl } from "./load_plugins.ts";
 import { PLUGIN_KINDS } from "./plugin.ts";
-import type { Registry } from "./registry.ts";
 
 const TRAIN_HELP = `Usage: deno task train CONFIG [options]
 
@@ -33,33 +34,6 @@ const PLUGINS_HELP = `Usage: deno task plugins [--plugin P]...
 
 Lists every registered plugin by kind with its description, including those of the given
 plugin modules.`;
-
-/** Thrown for bad command-line arguments; the CLI prints it and exits with code 1. */
-class UsageError extends Error {}
-
-function integerFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) {
-    throw new UsageError(`Invalid --${name} ${JSON.stringify(value)}: expected a whole number`);
-  }
-  return Number(value);
-}
-
-async function registryWith(pluginUrls: string[]): Promise<Registry> {
-  const registry = builtinRegistry();
-  await loadPluginModules(pluginUrls, registry);
-  return registry;
-}
-
-function formatProgress(p: Progress): string {
-  const eta = Number.isFinite(p.etaSeconds)
-    ? `${Math.floor(p.etaSeconds / 60)}:${String(Math.round(p.etaSeconds % 60)).padStart(2, "0")}`
-    : "?";
-  const width = String(p.steps).length;
-  return `step ${String(p.step).padStart(width)}/${p.steps}  dLoss ${p.dLoss.toFixed(4)}  ` +
-    `gLoss ${p.gLoss.toFixed(4)}  D(x) ${p.dReal.toFixed(3)}  D(G(z)) ${p.dFake.toFixed(3)}  ` +
-    `${p.stepsPerSecond.toFixed(1)} steps/s  ETA ${eta}`;
-}
 
 async function trainCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -157,8 +131,10 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (command === "train") return await trainCommand(rest);
     if (command === "plugins") return await pluginsCommand(rest);
+    if (command === "ablate") return await ablateCommand(rest);
+    if (command === "report") return await reportCommand(rest);
     throw new UsageError(
-      `Unknown command ${JSON.stringify(command ?? "")}: expected "train" or "plugins"`,
+      `Unknown command ${JSON.stringify(command ?? "")}: expected train, ablate, report or plugins`,
     );
   } catch (error) {
     // A stack trace helps only when debugging gantry itself.

@@ -24,6 +24,7 @@ import type {
 } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
 import { createRng, type Rng } from "./rng.ts";
+import { hashConfig } from "./hash.ts";
 import { RunDirectory } from "./run_directory.ts";
 
 /** The numbers a run reports at a logging step. */
@@ -442,21 +443,4 @@ async function evaluate(
     tf.engine().endScope();
   }
   return row;
-}
-
-/** A stable hash of a resolved config: sha-256 of its JSON with sorted keys, 16 hex digits. */
-export async function hashConfig(config: unknown): Promise<string> {
-  const sorted = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(sorted)
-      : value && typeof value === "object"
-      ? Object.fromEntries(
-        Object.keys(value).sort().map((
-          key,
-        ) => [key, sorted((value as Record<string, unknown>)[key])]),
-      )
-      : value;
-  const bytes = new TextEncoder().encode(JSON.stringify(sorted(config)));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,0 +1,40 @@
+/**
+ * Helpers shared by gantry's commands.
+ *
+ * @module
+ */
+import { builtinRegistry } from "./builtins.ts";
+import type { Progress } from "./engine.ts";
+import { loadPluginModules } from "./load_plugins.ts";
+import type { Registry } from "./registry.ts";
+
+/** Thrown for bad command-line arguments; the CLI prints it and exits with code 1. */
+export class UsageError extends Error {}
+
+export function integerFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(`Invalid --${name} ${JSON.stringify(value)}: expected a whole number`);
+  }
+  return Number(value);
+}
+
+export async function registryWith(pluginUrls: string[]): Promise<Registry> {
+  const registry = builtinRegistry();
+  await loadPluginModules(pluginUrls, registry);
+  return registry;
+}
+
+export function formatProgress(p: Progress): string {
+  const eta = formatDuration(p.etaSeconds);
+  const width = String(p.steps).length;
+  return `step ${String(p.step).padStart(width)}/${p.steps}  dLoss ${p.dLoss.toFixed(4)}  ` +
+    `gLoss ${p.gLoss.toFixed(4)}  D(x) ${p.dReal.toFixed(3)}  D(G(z)) ${p.dFake.toFixed(3)}  ` +
+    `${p.stepsPerSecond.toFixed(1)} steps/s  ETA ${eta}`;
+}
+
+/** mm:ss, or "?" while unknown. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  return `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, "0")}`;
+}

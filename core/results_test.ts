@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  appendResult,
+  readResults,
+  type ResultLine,
+  summarize,
+  summaryCsv,
+  summaryMarkdown,
+} from "./results.ts";
+
+const line = (
+  label: string,
+  index: number,
+  status: ResultLine["status"],
+  modes?: number,
+): ResultLine => ({
+  cellId: `id${index}`,
+  label,
+  overrides: { loss: label.split(",")[0].split("=")[1] },
+  seed: Number(label.split("seed=")[1]),
+  status,
+  seconds: 1,
+  backend: "cpu",
+  metrics: modes === undefined ? {} : { modes },
+  index,
+});
+
+Deno.test("the summary pools seeds: mean ± sample std over ok seeds, with counts", () => {
+  const summary = summarize([
+    line("loss=b,seed=1", 3, "ok", 4),
+    line("loss=a,seed=2", 1, "ok", 8),
+    line("loss=a,seed=1", 0, "ok", 6),
+    line("loss=a,seed=3", 2, "diverged"),
+    line("loss=b,seed=2", 4, "failed"),
+  ]);
+  assert.deepEqual(summary.axes, ["loss"]);
+  assert.deepEqual(summary.rows.map((r) => [r.group, r.n, r.diverged, r.failed]), [
+    ["loss=a", 2, 1, 0],
+    ["loss=b", 1, 0, 1],
+  ]);
+  assert.deepEqual(summary.rows[0].stats.modes, { mean: 7, std: Math.SQRT2 });
+  assert.deepEqual(summary.rows[1].stats.modes, { mean: 4, std: 0 });
+  assert.equal(
+    summaryMarkdown(summary),
+    "| loss | modes | n | diverged | failed |\n|---|---|---|---|---|\n" +
+      "| a | 7 ± 1.414 | 2 | 1 | 0 |\n| b | 4 ± 0 | 1 | 0 | 1 |\n",
+  );
+  assert.equal(
+    summaryCsv(summary),
+    `loss,modes_mean,modes_std,n,diverged,failed\na,7,${Math.SQRT2},2,1,0\nb,4,0,1,0,1\n`,
+  );
+});
+
+Deno.test("results.jsonl: whole lines appended; a torn last line is ignored", async () => {
+  const path = join(await Deno.makeTempDir(), "results.jsonl");
+  assert.deepEqual(await readResults(path), []);
+  await appendResult(path, line("loss=a,seed=1", 0, "ok", 1));
+  await appendResult(path, line("loss=a,seed=2", 1, "ok", 2));
+  await Deno.writeTextFile(path, '{"cellId":"id2","lab', { append: true });
+  assert.deepEqual((await readResults(path)).map((r) => r.cellId), ["id0", "id1"]);
+  await Deno.writeTextFile(path, "garbage\n", { append: true });
+  await assert.rejects(() => readResults(path), /Cannot parse .*results.jsonl line 3/);
+});

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readResults } from "../core/results.ts";
+import { runCli } from "./_cli.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+
+const grid = (steps: number) => ({
+  name: "tiny-grid",
+  base: {
+    dataset: "ring-8",
+    backend: "cpu",
+    architecture: { name: "mlp", options: { hidden: [16], latentDim: 4 } },
+    train: { steps, batchSize: 16, logEvery: 10 },
+    evaluate: { every: steps, metrics: [{ name: "mode-coverage", options: { samples: 300 } }] },
+  },
+  axes: {
+    loss: ["minimax", "non-saturating", "feature-matching"],
+    "discriminator.addons": [[], [{
+      name: "minibatch-discrimination",
+      options: { kernels: 4, dims: 2 },
+    }]],
+  },
+  seeds: [1, 2],
+});
+
+async function writeGrid(steps: number): Promise<{ dir: string; path: string }> {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "grid.json");
+  await Deno.writeTextFile(path, JSON.stringify(grid(steps)));
+  return { dir, path };
+}
+
+async function ablate(args: string[]) {
+  const result = await runCli(["ablate", ...args]);
+  assert.equal(result.code, 0, result.stderr);
+  return result;
+}
+
+Deno.test("a grid runs every cell once, writes the summary and report, and a rerun skips all", async () => {
+  const { dir, path } = await writeGrid(20);
+  const out = join(dir, "out");
+  const first = await ablate([path, "--out", out, "--workers", "2"]);
+  assert.match(first.stderr, /12 cells, 0 already done, 12 to run on 2 worker/);
+  const results = await readResults(join(out, "results.jsonl"));
+  assert.equal(results.length, 12);
+  assert.deepEqual(new Set(results.map((r) => r.status)), new Set(["ok"]));
+  assert.deepEqual(results.map((r) => r.index).sort((a, b) => a - b), [...Array(12).keys()]);
+  for (const r of results) {
+    assert.ok((await Deno.stat(join(out, "cells", r.cellId, "result.json"))).isFile);
+  }
+  const markdown = await Deno.readTextFile(join(out, "summary.md"));
+  assert.match(
+    markdown,
+    /^\| loss \| discriminator.addons \| modes \| highQuality \| reverseKL \| n \|/,
+  );
+  assert.equal(markdown.trim().split("\n").length, 2 + 6);
+  assert.match(markdown, /\| feature-matching \| minibatch-discrimination \| [\d.]+ ± [\d.]+ \|/);
+  assert.match(first.stdout, /report: {2}.*report.html/);
+  const csv = await Deno.readTextFile(join(out, "summary.csv"));
+  assert.match(csv, /^loss,discriminator.addons,modes_mean,modes_std,/);
+  assert.ok((await Deno.readTextFile(join(out, "report.html"))).includes("<svg"));
+  const again = await ablate([path, "--out", out]);
+  assert.match(again.stderr, /12 cells, 12 already done, 0 to run/);
+  assert.equal((await readResults(join(out, "results.jsonl"))).length, 12);
+});
+
+Deno.test("killed with SIGKILL and rerun, every cell is done once and the summary matches", async () => {
+  const { dir, path } = await writeGrid(150);
+  const reference = join(dir, "reference");
+  await ablate([path, "--out", reference]);
+  const out = join(dir, "out");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(root, "core/cli.ts"), "ablate", path, "--out", out],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const deadline = Date.now() + 60_000;
+  while ((await readResults(join(out, "results.jsonl"))).length < 3) {
+    assert.ok(Date.now() < deadline, "no cell finished within a minute");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  const before = (await readResults(join(out, "results.jsonl"))).length;
+  assert.ok(before >= 3 && before < 12, `${before} cells done when killed`);
+  const rerun = await ablate([path, "--out", out]);
+  assert.match(rerun.stderr, new RegExp(`12 cells, ${before} already done, ${12 - before} to run`));
+  const results = await readResults(join(out, "results.jsonl"));
+  assert.equal(results.length, 12);
+  assert.equal(new Set(results.map((r) => r.cellId)).size, 12);
+  assert.equal(
+    await Deno.readTextFile(join(out, "summary.md")),
+    await Deno.readTextFile(join(reference, "summary.md")),
+  );
+});
+
+Deno.test("two shards run apart and merged give the unsharded summary", async () => {
+  const { dir, path } = await writeGrid(20);
+  await ablate([path, "--out", join(dir, "all")]);
+  const first = await ablate([path, "--out", join(dir, "a"), "--shard", "1/2"]);
+  assert.match(first.stderr, /shard 1\/2/);
+  assert.match(first.stderr, /6 cells, 0 already done, 6 to run/);
+  // The second shard takes its index from a Kubernetes Indexed Job's environment.
+  const second = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      join(root, "core/cli.ts"),
+      "ablate",
+      path,
+      "--out",
+      join(dir, "b"),
+      "--shard-count",
+      "2",
+    ],
+    env: { JOB_COMPLETION_INDEX: "1" },
+  }).output();
+  assert.equal(second.code, 0, new TextDecoder().decode(second.stderr));
+  const a = await readResults(join(dir, "a", "results.jsonl"));
+  const b = await readResults(join(dir, "b", "results.jsonl"));
+  assert.deepEqual(a.map((r) => r.index).sort((x, y) => x - y), [0, 2, 4, 6, 8, 10]);
+  assert.deepEqual(b.map((r) => r.index).sort((x, y) => x - y), [1, 3, 5, 7, 9, 11]);
+  const merged = join(dir, "merged");
+  const report = await runCli([
+    "report",
+    join(dir, "a"),
+    join(dir, "b"),
+    join(dir, "a"),
+    "--out",
+    merged,
+  ]);
+  assert.equal(report.code, 0, report.stderr);
+  assert.equal(
+    await Deno.readTextFile(join(merged, "summary.md")),
+    await Deno.readTextFile(join(dir, "all", "summary.md")),
+  );
+  assert.ok((await Deno.stat(join(merged, "report.html"))).isFile);
+});
+
+Deno.test("a bad cell stops the grid before anything runs, naming the cell and field", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "grid.json");
+  const bad = grid(10);
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...bad, axes: { ...bad.axes, "train.dSteps": [1, 0] } }),
+  );
+  const result = await runCli(["ablate", path, "--out", join(dir, "out")]);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /Invalid config .*grid.json, cell loss=minimax,addons=none,dSteps=0,seed=1:/,
+  );
+  assert.match(result.stderr, /train.dSteps: Too small/);
+  await assert.rejects(() => Deno.stat(join(dir, "out")), Deno.errors.NotFound);
+});
+
+Deno.test("a failing cell marks itself failed and the grid goes on", async () => {
+  const dir = await Deno.makeTempDir();
+  const plugin = join(dir, "flaky.ts");
+  await Deno.writeTextFile(
+    plugin,
+    `import { definePlugin } from "${join(root, "mod.ts")}";
+export default definePlugin({
+  kind: "loss",
+  name: "flaky",
+  description: "fails for seed 2",
+  create: ({ tf }) => ({
+    generator: ({ fake, step }) => {
+      if (step === 5 && Deno.env.get("FLAKY_SEED") !== undefined) throw new Error("flaked");
+      return tf.mean(tf.softplus(tf.neg(fake.logits)));
+    },
+  }),
+});
+`,
+  );
+  const path = join(dir, "grid.json");
+  const base = grid(10).base;
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({
+      name: "flaky",
+      base: { ...base, plugins: ["./flaky.ts"] },
+      axes: { "loss.generator": ["non-saturating", "flaky"] },
+      seeds: [1],
+    }),
+  );
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(root, "core/cli.ts"), "ablate", path, "--out", join(dir, "out")],
+    env: { FLAKY_SEED: "1" },
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const results = await readResults(join(dir, "out", "results.jsonl"));
+  assert.deepEqual(results.map((r) => [r.label, r.status]), [
+    ["generator=non-saturating,seed=1", "ok"],
+    ["generator=flaky,seed=1", "failed"],
+  ]);
+  assert.equal(results[1].error, 'Plugin loss "flaky" failed in generator: flaked');
+  const markdown = await Deno.readTextFile(join(dir, "out", "summary.md"));
+  assert.match(markdown, /\| flaky \|.*\| 0 \| 0 \| 1 \|/);
+});
