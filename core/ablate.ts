@@ -84,9 +84,9 @@ export async function runGrid(
   const queue = [...pending];
   /** Runs one cell on `worker`; returns false when the worker died and must be replaced. */
   const runOne = async (worker: Worker, cell: Cell): Promise<boolean> => {
+    // A directory without a results line is an interrupted run: it resumes from its checkpoint,
+    // or starts afresh when it has none.
     const cellDir = join(options.outDir, "cells", cell.id);
-    // A directory without a results line is an interrupted run: start it afresh.
-    await Deno.remove(cellDir, { recursive: true }).catch(() => {});
     options.onEvent?.({ type: "start", cell });
     let workerDied = false;
     const result = await new Promise<RunResult | string>((resolve) => {

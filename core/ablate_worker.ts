@@ -24,6 +24,7 @@ self.onmessage = async ({ data: job }: MessageEvent<CellJob>) => {
       registry,
       outDir: job.outDir,
       source: job.label,
+      resume: true,
       onProgress: (progress) => post({ type: "progress", progress }),
     });
     post({ type: "done", result });

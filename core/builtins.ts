@@ -3,6 +3,7 @@
  *
  * @module
  */
+import dcgan from "../architectures/dcgan.ts";
 import mlp from "../architectures/mlp.ts";
 import gaussian1d from "../datasets/gaussian_1d.ts";
 import grid25 from "../datasets/grid_25.ts";
@@ -25,6 +26,7 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   minibatchDiscrimination,
   batchNorm,
   mlp,
+  dcgan,
   gaussian1d,
   ring8,
   grid25,

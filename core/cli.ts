@@ -10,6 +10,7 @@ import { parseConfig } from "./config.ts";
 import { train } from "./engine.ts";
 import { formatProgress, integerFlag, registryWith, UsageError } from "./cli_util.ts";
 import { ablateCommand, reportCommand } from "./cli_ablate.ts";
+import { sampleCommand } from "./cli_sample.ts";
 import { ConfigError } from "./errors.ts";
 import { loadConfigFile } from "./load_config.ts";
 import { pluginModuleUrl } from "./load_plugins.ts";
@@ -26,6 +27,7 @@ Options:
   --steps N          training steps (overrides train.steps)
   --seed N           random seed (overrides seed)
   --plugin P         plugin module, a path or an http(s) URL; repeatable
+  --resume           continue from the run directory's last checkpoint, if it has one
   --help             this text
 
 Exit codes: 0 ok, 1 bad config or arguments, 2 run failed, 3 run diverged.`;
@@ -45,6 +47,7 @@ async function trainCommand(args: string[]): Promise<number> {
       steps: { type: "string" },
       seed: { type: "string" },
       plugin: { type: "string", multiple: true, default: [] },
+      resume: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -79,6 +82,7 @@ async function trainCommand(args: string[]): Promise<number> {
     registry,
     outDir,
     source: path,
+    resume: values.resume,
     onStart: ({ backend }) =>
       console.error(
         `gantry: training ${config.name} on ${backend.name}` +
@@ -133,8 +137,11 @@ export async function main(args: string[]): Promise<number> {
     if (command === "plugins") return await pluginsCommand(rest);
     if (command === "ablate") return await ablateCommand(rest);
     if (command === "report") return await reportCommand(rest);
+    if (command === "sample") return await sampleCommand(rest);
     throw new UsageError(
-      `Unknown command ${JSON.stringify(command ?? "")}: expected train, ablate, report or plugins`,
+      `Unknown command ${
+        JSON.stringify(command ?? "")
+      }: expected train, ablate, report, sample or plugins`,
     );
   } catch (error) {
     // A stack trace helps only when debugging gantry itself.

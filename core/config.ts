@@ -103,6 +103,8 @@ export const experimentSchema = z.strictObject({
     dSteps: z.int().positive().default(1),
     optimizer: optimizer.prefault({}),
     logEvery: z.int().positive().default(50),
+    /** Steps between checkpoints of a run directory (and one at the end). */
+    checkpointEvery: z.int().positive().default(500),
   }).prefault({}),
   evaluate: z.strictObject({
     every: z.int().positive().default(500),

@@ -26,6 +26,12 @@ import type { Registry } from "./registry.ts";
 import { createRng, type Rng } from "./rng.ts";
 import { hashConfig } from "./hash.ts";
 import { RunDirectory } from "./run_directory.ts";
+import {
+  type Checkpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  setOptimizerWeights,
+} from "./checkpoint.ts";
 
 /** The numbers a run reports at a logging step. */
 export interface StepStats {
@@ -75,6 +81,8 @@ export interface TrainOptions {
   onProgress?(progress: Progress): void;
   /** Called after every evaluation with its row of metrics.jsonl. */
   onEvaluation?(row: MetricsRow): void;
+  /** Continue from RUN/checkpoint/ when there is one (else start afresh). Needs `outDir`. */
+  resume?: boolean;
   /** Called after every step (tests use it to watch memory). */
   onStep?(step: number): void;
 }
@@ -89,8 +97,18 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   const experiment = resolveExperiment(config, options.registry, options.source);
   const backend = await useBackend(config.backend);
   const run = await buildRun(experiment, options.source ?? "(object)");
-  const directory = options.outDir ? await RunDirectory.create(options.outDir) : undefined;
   const configHash = await hashConfig(experiment.config);
+  const optimizers = {
+    discriminator: makeOptimizer(config.train.optimizer),
+    generator: makeOptimizer(config.train.optimizer),
+  };
+  const checkpoint = options.resume && options.outDir
+    ? await loadCheckpoint(options.outDir)
+    : undefined;
+  if (checkpoint) await restore(run, optimizers, checkpoint, configHash, options.outDir!);
+  const directory = options.outDir
+    ? await RunDirectory.create(options.outDir, checkpoint?.state.step ?? 0)
+    : undefined;
   const started = performance.now();
   const result = (status: RunResult["status"], steps: number, extra: Partial<RunResult> = {}) => ({
     status,
@@ -104,9 +122,15 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   });
   options.onStart?.({ backend, config: experiment.config });
   await directory?.writeConfig(experiment.config);
-  let step = 0;
+  let step = checkpoint?.state.step ?? 0;
   try {
-    const outcome = await loop(run, experiment.config, options, directory, (s) => step = s);
+    const outcome = await loop(
+      run,
+      experiment.config,
+      options,
+      { directory, optimizers, configHash, firstStep: step + 1 },
+      (s) => step = s,
+    );
     const finished: RunResult = result(outcome.diverged ? "diverged" : "ok", step, {
       metrics: outcome.metrics,
     });
@@ -120,7 +144,34 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
     return failed;
   } finally {
     run.dispose();
+    optimizers.discriminator.dispose();
+    optimizers.generator.dispose();
   }
+}
+
+/** Puts a checkpoint's weights, optimizer state and random streams into a freshly built run. */
+async function restore(
+  run: Run,
+  optimizers: { discriminator: tf.Optimizer; generator: tf.Optimizer },
+  checkpoint: Checkpoint,
+  configHash: string,
+  runDir: string,
+): Promise<void> {
+  if (checkpoint.state.configHash !== configHash) {
+    throw new ConfigError(runDir, [{
+      path: "",
+      message:
+        `Cannot resume: the checkpoint was made with config ${checkpoint.state.configHash}, ` +
+        `this config is ${configHash} (resume with the run's own config.json)`,
+    }]);
+  }
+  run.networks.generator.setWeights(checkpoint.generator);
+  run.networks.discriminator.setWeights(checkpoint.discriminator);
+  await setOptimizerWeights(optimizers.discriminator, checkpoint.optimizers.discriminator);
+  await setOptimizerWeights(optimizers.generator, checkpoint.optimizers.generator);
+  tf.dispose([...checkpoint.generator, ...checkpoint.discriminator]);
+  run.rng.data = createRng(checkpoint.state.rng.data);
+  run.rng.noise = createRng(checkpoint.state.rng.noise);
 }
 
 /** Everything a run builds from its plugins. */
@@ -270,139 +321,165 @@ function discriminate(networks: Networks, x: tf.Tensor, training: boolean): Disc
   return { logits, features };
 }
 
+const STAT_KEYS = new Set(["step", "dLoss", "gLoss", "dReal", "dFake"]);
+
+/** A metrics.jsonl row without the step's training stats: the metrics' own numbers. */
+function metricsOf(row: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(row).filter(([key]) => !STAT_KEYS.has(key)));
+}
+
+/** What the loop needs beyond the run: where to write, the optimizers, where to start. */
+interface LoopContext {
+  directory?: RunDirectory;
+  optimizers: { discriminator: tf.Optimizer; generator: tf.Optimizer };
+  configHash: string;
+  firstStep: number;
+}
+
 async function loop(
   run: Run,
   config: ExperimentConfig,
   options: TrainOptions,
-  directory: RunDirectory | undefined,
+  { directory, optimizers, configHash, firstStep }: LoopContext,
   reached: (step: number) => void,
 ): Promise<{ diverged: boolean; metrics: Record<string, number> }> {
   const { networks, dataset } = run;
-  const { steps, batchSize, dSteps, logEvery } = config.train;
-  const dOptimizer = makeOptimizer(config.train.optimizer);
-  const gOptimizer = makeOptimizer(config.train.optimizer);
+  const { steps, batchSize, dSteps, logEvery, checkpointEvery } = config.train;
+  const dOptimizer = optimizers.discriminator;
+  const gOptimizer = optimizers.generator;
   const variables = (model: tfl.LayersModel) =>
     model.trainableWeights.map((w) => w.read() as tf.Variable);
   const dVariables = variables(networks.discriminator);
   const gVariables = variables(networks.generator);
-  let metrics: Record<string, number> = {};
-  let lastReport = { time: performance.now(), step: 0 };
-  try {
-    for (let step = 1; step <= steps; step++) {
-      const evaluating = step % config.evaluate.every === 0 || step === steps;
-      const logging = evaluating || step % logEvery === 0;
-      const kept: tf.Tensor[] = [];
-      const keep = (t: tf.Tensor) => (kept.push(tf.keep(t)), t);
-      for (let k = 1; k <= dSteps; k++) {
-        const withStats = logging && k === dSteps;
-        tf.tidy(() => {
-          const real = dataset.sample(run.rng.data, batchSize);
-          const z = latent(networks, run.rng.noise, batchSize);
-          const cost = dOptimizer.minimize(
-            () => {
-              const fakeX = networks.generator.apply(z, { training: true }) as tf.Tensor;
-              const inputs: LossInputs = {
-                real: discriminate(networks, real.x, true),
-                fake: discriminate(networks, fakeX, true),
-                labels: real.labels,
-                step,
-              };
-              let loss = run.discriminatorLoss(inputs);
-              for (const regularizer of run.regularizers) {
-                if (regularizer.discriminator) {
-                  loss = tf.add(
-                    loss,
-                    regularizer.discriminator({ ...inputs, variables: dVariables }),
-                  );
-                }
-              }
-              if (withStats) {
-                keep(probabilityReal(inputs.real.logits));
-                keep(probabilityReal(inputs.fake.logits));
-              }
-              return loss;
-            },
-            withStats,
-            dVariables,
-          );
-          if (cost) keep(cost);
-        });
-      }
-      const generatorLoss = run.generatorLosses.find((e) =>
-        e.until === undefined || step <= e.until
-      )!;
+  // A run resumed from its last checkpoint reports the evaluation it had already made.
+  let metrics = metricsOf(directory?.lastMetricsRow() ?? {});
+  let lastReport = { time: performance.now(), step: firstStep - 1 };
+  for (let step = firstStep; step <= steps; step++) {
+    const evaluating = step % config.evaluate.every === 0 || step === steps;
+    const checkpointing = step % checkpointEvery === 0 || step === steps;
+    const logging = evaluating || checkpointing || step % logEvery === 0;
+    const kept: tf.Tensor[] = [];
+    const keep = (t: tf.Tensor) => (kept.push(tf.keep(t)), t);
+    for (let k = 1; k <= dSteps; k++) {
+      const withStats = logging && k === dSteps;
       tf.tidy(() => {
+        const real = dataset.sample(run.rng.data, batchSize);
         const z = latent(networks, run.rng.noise, batchSize);
-        let real: DiscriminatorOutput | undefined;
-        let labels: tf.Tensor | undefined;
-        const realOutput = () => {
-          if (!real) {
-            const batch = dataset.sample(run.rng.data, batchSize);
-            real = discriminate(networks, batch.x, true);
-            labels = batch.labels;
-          }
-          return real;
-        };
-        const cost = gOptimizer.minimize(
+        const cost = dOptimizer.minimize(
           () => {
-            const fake = discriminate(
-              networks,
-              networks.generator.apply(z, { training: true }) as tf.Tensor,
-              true,
-            );
+            const fakeX = networks.generator.apply(z, { training: true }) as tf.Tensor;
             const inputs: LossInputs = {
-              get real() {
-                return realOutput();
-              },
-              get labels() {
-                return realOutput() && labels;
-              },
-              fake,
+              real: discriminate(networks, real.x, true),
+              fake: discriminate(networks, fakeX, true),
+              labels: real.labels,
               step,
             };
-            let loss = generatorLoss.loss(inputs);
+            let loss = run.discriminatorLoss(inputs);
             for (const regularizer of run.regularizers) {
-              if (regularizer.generator) {
-                loss = tf.add(loss, regularizer.generator({ ...inputs, variables: gVariables }));
+              if (regularizer.discriminator) {
+                loss = tf.add(
+                  loss,
+                  regularizer.discriminator({ ...inputs, variables: dVariables }),
+                );
               }
+            }
+            if (withStats) {
+              keep(probabilityReal(inputs.real.logits));
+              keep(probabilityReal(inputs.fake.logits));
             }
             return loss;
           },
-          logging,
-          gVariables,
+          withStats,
+          dVariables,
         );
         if (cost) keep(cost);
       });
-      reached(step);
-      options.onStep?.(step);
-      if (!logging) continue;
-      const [dReal, dFake, dLoss, gLoss] = await Promise.all(
-        kept.map(async (t) => (await t.data())[0]),
+    }
+    const generatorLoss = run.generatorLosses.find((e) =>
+      e.until === undefined || step <= e.until
+    )!;
+    tf.tidy(() => {
+      const z = latent(networks, run.rng.noise, batchSize);
+      let real: DiscriminatorOutput | undefined;
+      let labels: tf.Tensor | undefined;
+      const realOutput = () => {
+        if (!real) {
+          const batch = dataset.sample(run.rng.data, batchSize);
+          real = discriminate(networks, batch.x, true);
+          labels = batch.labels;
+        }
+        return real;
+      };
+      const cost = gOptimizer.minimize(
+        () => {
+          const fake = discriminate(
+            networks,
+            networks.generator.apply(z, { training: true }) as tf.Tensor,
+            true,
+          );
+          const inputs: LossInputs = {
+            get real() {
+              return realOutput();
+            },
+            get labels() {
+              return realOutput() && labels;
+            },
+            fake,
+            step,
+          };
+          let loss = generatorLoss.loss(inputs);
+          for (const regularizer of run.regularizers) {
+            if (regularizer.generator) {
+              loss = tf.add(loss, regularizer.generator({ ...inputs, variables: gVariables }));
+            }
+          }
+          return loss;
+        },
+        logging,
+        gVariables,
       );
-      tf.dispose(kept);
-      const stats: StepStats = { step, dLoss, gLoss, dReal, dFake };
-      const now = performance.now();
-      const stepsPerSecond = (step - lastReport.step) / ((now - lastReport.time) / 1000);
-      lastReport = { time: now, step };
-      options.onProgress?.({
-        ...stats,
-        steps,
-        stepsPerSecond,
-        etaSeconds: (steps - step) / stepsPerSecond,
-      });
-      if (!Number.isFinite(dLoss) || !Number.isFinite(gLoss)) {
-        return { diverged: true, metrics };
-      }
-      if (!evaluating) continue;
+      if (cost) keep(cost);
+    });
+    reached(step);
+    options.onStep?.(step);
+    if (!logging) continue;
+    const [dReal, dFake, dLoss, gLoss] = await Promise.all(
+      kept.map(async (t) => (await t.data())[0]),
+    );
+    tf.dispose(kept);
+    const stats: StepStats = { step, dLoss, gLoss, dReal, dFake };
+    const now = performance.now();
+    const stepsPerSecond = (step - lastReport.step) / ((now - lastReport.time) / 1000);
+    lastReport = { time: now, step };
+    options.onProgress?.({
+      ...stats,
+      steps,
+      stepsPerSecond,
+      etaSeconds: (steps - step) / stepsPerSecond,
+    });
+    if (!Number.isFinite(dLoss) || !Number.isFinite(gLoss)) {
+      return { diverged: true, metrics };
+    }
+    if (evaluating) {
       const row = await evaluate(run, config, stats, directory);
-      metrics = Object.fromEntries(
-        Object.entries(row).filter(([key]) => !(key in stats)),
-      );
+      metrics = metricsOf(row);
       options.onEvaluation?.(row);
     }
-  } finally {
-    dOptimizer.dispose();
-    gOptimizer.dispose();
+    if (directory && checkpointing) {
+      await saveCheckpoint(
+        directory.path,
+        {
+          step,
+          configHash,
+          rng: { data: run.rng.data.state(), noise: run.rng.noise.state() },
+          latentDim: networks.latentDim,
+          latentDistribution: networks.latentDistribution,
+          dataset: dataset.info,
+        },
+        networks,
+        optimizers,
+      );
+    }
   }
   return { diverged: false, metrics };
 }

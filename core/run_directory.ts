@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { tf } from "../deps.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
 import { histogramPng, imageGridPng, scatterPng } from "./png.ts";
-import type { Dataset } from "./plugin.ts";
+import type { Dataset, DatasetInfo } from "./plugin.ts";
 import type { Rng } from "./rng.ts";
 
 /** How many points a scatter or histogram of low-dimensional samples shows. */
@@ -23,10 +23,26 @@ export class RunDirectory {
     this.path = path;
   }
 
-  /** Creates the directory (and samples/); a metrics.jsonl of an earlier run is replaced. */
-  static async create(path: string): Promise<RunDirectory> {
+  /**
+   * Creates the directory (and samples/). metrics.jsonl is started afresh, or, when resuming
+   * from step `resumeStep`, keeps its rows up to that step.
+   */
+  static async create(path: string, resumeStep = 0): Promise<RunDirectory> {
     await Deno.mkdir(join(path, "samples"), { recursive: true });
-    return new RunDirectory(path);
+    const directory = new RunDirectory(path);
+    if (resumeStep > 0) {
+      const text = await Deno.readTextFile(join(path, "metrics.jsonl")).catch(() => "");
+      directory.#metricLines = text.split("\n").filter((line) =>
+        line.trim() && JSON.parse(line).step <= resumeStep
+      );
+    }
+    return directory;
+  }
+
+  /** The last row of metrics.jsonl, if any (a resumed run's latest evaluation). */
+  lastMetricsRow(): Record<string, number> | undefined {
+    const last = this.#metricLines.at(-1);
+    return last ? JSON.parse(last) : undefined;
   }
 
   /** Writes config.json. */
@@ -64,28 +80,41 @@ export class RunDirectory {
       return values;
     };
     const samples = await read(generate(n));
-    let png: Uint8Array;
-    if (info.kind === "image") {
-      const [height, width, channels] = info.shape;
-      png = imageGridPng(samples, {
-        height,
-        width,
-        channels: channels === 3 ? 3 : 1,
-        range: info.range,
-      });
-    } else {
+    let data: Float32Array = new Float32Array();
+    if (info.kind !== "image") {
       const batch = dataset.sample(rng, n);
-      const data = await read(batch.x);
+      data = await read(batch.x);
       batch.labels?.dispose();
-      const dim = info.shape[0];
-      png = dim === 1
-        ? histogramPng(samples, data)
-        : scatterPng(firstTwo(samples, dim), firstTwo(data, dim));
     }
+    const png = samplesPng(info, samples, data);
     const path = join(this.path, "samples", `step-${String(step).padStart(6, "0")}.png`);
     await writeFileAtomic(path, png);
     return path;
   }
+}
+
+/**
+ * A picture of samples: an image grid for image data; for points, a scatter of the first two
+ * coordinates over `data`, or overlaid histograms for 1-D data.
+ */
+export function samplesPng(
+  info: DatasetInfo,
+  samples: Float32Array,
+  data: Float32Array,
+): Uint8Array {
+  if (info.kind === "image") {
+    const [height, width, channels] = info.shape;
+    return imageGridPng(samples, {
+      height,
+      width,
+      channels: channels === 3 ? 3 : 1,
+      range: info.range,
+    });
+  }
+  const dim = info.shape[0];
+  return dim === 1
+    ? histogramPng(samples, data)
+    : scatterPng(firstTwo(samples, dim), firstTwo(data, dim));
 }
 
 /** The first two coordinates of each point, interleaved. */

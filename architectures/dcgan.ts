@@ -1,0 +1,94 @@
+import { type tfl, z } from "../deps.ts";
+import { definePlugin } from "../core/plugin.ts";
+
+/**
+ * DCGAN (Radford et al. 2016): G is dense → reshape → strided transposed convolutions with batch
+ * norm and ReLU → tanh; D is strided convolutions with LeakyReLU (batch norm as the `batch-norm`
+ * add-on) → the flattened last block (the features) → logit. Defaults are the shape of
+ * shared/bench/torch_reference.py's `dcgan` model for 28×28 MNIST.
+ */
+export default definePlugin({
+  kind: "architecture",
+  name: "dcgan",
+  description: "Convolutional G and D (Radford 2016) for square images of side 2^depth × k",
+  options: z.strictObject({
+    /** Channels of D's first block; each later block doubles them (G mirrors D). */
+    baseWidth: z.int().positive().default(64),
+    /** Number of stride-2 blocks: the image side must be divisible by 2^depth. */
+    depth: z.int().min(1).max(5).default(2),
+    kernelSize: z.int().positive().default(5),
+    latentDim: z.int().positive().default(100),
+    latentDistribution: z.enum(["normal", "uniform"]).default("normal"),
+    leak: z.number().min(0).default(0.2),
+  }),
+  create: ({ layers, options, rng, dataset, splice }) => {
+    const [height, width, channels] = dataset.shape;
+    const scale = 2 ** options.depth;
+    if (dataset.shape.length !== 3 || height !== width || height % scale !== 0) {
+      throw new RangeError(
+        `Cannot build dcgan for data of shape [${dataset.shape}]: expected square images ` +
+          `[side, side, channels] with the side divisible by 2^depth = ${scale}`,
+      );
+    }
+    const { baseWidth, depth, kernelSize } = options;
+    // DCGAN initialises every weight from N(0, 0.02).
+    const init = () =>
+      layers.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: rng.seed() });
+    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) =>
+      layer.apply(x) as tfl.SymbolicTensor;
+    const conv = (filters: number, transposed: boolean) =>
+      (transposed ? layers.layers.conv2dTranspose : layers.layers.conv2d)({
+        filters,
+        kernelSize,
+        strides: 2,
+        padding: "same",
+        kernelInitializer: init(),
+      });
+    const widths = Array.from({ length: depth }, (_, i) => baseWidth * 2 ** i);
+
+    const z = layers.input({ shape: [options.latentDim] });
+    const side = height / scale;
+    let g = apply(
+      layers.layers.dense({ units: side * side * widths[depth - 1], kernelInitializer: init() }),
+      z,
+    );
+    g = apply(layers.layers.reLU(), apply(layers.layers.batchNormalization({}), g));
+    g = apply(layers.layers.reshape({ targetShape: [side, side, widths[depth - 1]] }), g);
+    for (let i = depth - 2; i >= 0; i--) {
+      g = apply(layers.layers.batchNormalization({}), apply(conv(widths[i], true), g));
+      g = apply(layers.layers.reLU(), g);
+    }
+    g = apply(conv(channels, true), g);
+    const range = dataset.range;
+    const output = range?.[0] === 0 && range[1] === 1 ? "sigmoid" : "tanh";
+    g = apply(layers.layers.activation({ activation: output }), g);
+    const generator = layers.model({ inputs: z, outputs: g, name: "generator" });
+
+    const x = layers.input({ shape: dataset.shape });
+    let d = x;
+    const features: tfl.SymbolicTensor[] = [];
+    widths.forEach((filters, index) => {
+      const site = { index, count: depth };
+      d = apply(
+        layers.layers.leakyReLU({ alpha: options.leak }),
+        splice("pre-activation", apply(conv(filters, false), d), site),
+      );
+      features.push(d);
+    });
+    let h = apply(layers.layers.flatten(), d);
+    features[features.length - 1] = h;
+    h = splice("features", h, { index: depth - 1, count: depth });
+    const logit = apply(layers.layers.dense({ units: 1, kernelInitializer: init() }), h);
+    const discriminator = layers.model({
+      inputs: x,
+      outputs: [logit, ...features],
+      name: "discriminator",
+    });
+    return {
+      latentDim: options.latentDim,
+      latentDistribution: options.latentDistribution,
+      generator,
+      discriminator,
+    };
+  },
+});

@@ -1,0 +1,203 @@
+/**
+ * Checkpoints: RUN/checkpoint/ holds the generator and discriminator (tfjs LayersModel format,
+ * custom layers included, running statistics included as weights), both optimizers' state, the
+ * step and the random streams' states. A checkpoint is written to a temporary directory and
+ * swapped in by renames, so a crash leaves the previous checkpoint or the new one, never a mix.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { tf, tfl } from "../deps.ts";
+import type { DatasetInfo, Networks } from "./plugin.ts";
+import type { RngState } from "./rng.ts";
+
+/** What state.json records. */
+export interface CheckpointState {
+  step: number;
+  configHash: string;
+  rng: { data: RngState; noise: RngState };
+  latentDim: number;
+  latentDistribution: Networks["latentDistribution"];
+  dataset: DatasetInfo;
+  /** Shapes and dtypes of each optimizer's weights, stored one after the other in optimizers.bin. */
+  optimizers: { discriminator: TensorSpec[]; generator: TensorSpec[] };
+}
+
+/** A tensor with the name an optimizer gave it. */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+interface TensorSpec {
+  name: string;
+  shape: number[];
+  dtype: "float32" | "int32";
+}
+
+/** A loaded checkpoint: tensors the caller disposes once they are assigned. */
+export interface Checkpoint {
+  state: CheckpointState;
+  generator: tf.Tensor[];
+  discriminator: tf.Tensor[];
+  optimizers: { discriminator: NamedTensor[]; generator: NamedTensor[] };
+}
+
+function flatten(data: tf.io.WeightData): ArrayBuffer {
+  return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+}
+
+async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    await Deno.writeFile(join(dir, "weights.bin"), new Uint8Array(flatten(artifacts.weightData!)));
+    await Deno.writeTextFile(
+      join(dir, "model.json"),
+      JSON.stringify({
+        modelTopology: artifacts.modelTopology,
+        format: "layers-model",
+        weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }],
+      }),
+    );
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+}
+
+async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+  const bytes = await Deno.readFile(join(dir, "weights.bin"));
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest[0].weights,
+    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  };
+}
+
+/** A model's weights from a checkpoint, in the model's weight order. */
+async function loadWeights(dir: string): Promise<tf.Tensor[]> {
+  const artifacts = await readArtifacts(dir);
+  const byName = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+  return artifacts.weightSpecs!.map((spec) => byName[spec.name]);
+}
+
+/** Loads a saved generator as a LayersModel, e.g. to draw samples from a finished run. */
+export async function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
+  const artifacts = await readArtifacts(join(runDir, "checkpoint", "generator"));
+  return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+}
+
+/** Reads RUN/checkpoint/state.json, or undefined when the run has no checkpoint. */
+export async function readCheckpointState(runDir: string): Promise<CheckpointState | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(runDir, "checkpoint", "state.json")));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`Cannot read the checkpoint of ${runDir}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Adam keeps β1^t and β2^t as running products; `setWeights` recomputes them with pow(), which
+ * differs in the last float32 bits, so a resumed run would drift from an uninterrupted one. They
+ * are saved under these names and put back by {@linkcode setOptimizerWeights}.
+ */
+const ADAM_POWERS = ["accBeta1", "accBeta2"] as const;
+
+type AdamPowers = Record<typeof ADAM_POWERS[number], tf.Variable>;
+
+async function optimizerWeights(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
+  const weights = await optimizer.getWeights();
+  if (!(optimizer instanceof tf.AdamOptimizer)) return weights;
+  const powers = optimizer as unknown as AdamPowers;
+  return [...weights, ...ADAM_POWERS.map((name) => ({ name, tensor: powers[name].clone() }))];
+}
+
+/** Restores an optimizer's state saved by a checkpoint, exactly (see ADAM_POWERS). */
+export async function setOptimizerWeights(
+  optimizer: tf.Optimizer,
+  weights: NamedTensor[],
+): Promise<void> {
+  const isPower = (name: string) => (ADAM_POWERS as readonly string[]).includes(name);
+  await optimizer.setWeights(weights.filter((w) => !isPower(w.name)));
+  for (const { name, tensor } of weights) {
+    if (isPower(name)) (optimizer as unknown as AdamPowers)[name as "accBeta1"].assign(tensor);
+  }
+  tf.dispose(weights.filter((w) => isPower(w.name)).map((w) => w.tensor));
+}
+
+/** Writes RUN/checkpoint/ atomically (temp directory, then renames). */
+export async function saveCheckpoint(
+  runDir: string,
+  state: Omit<CheckpointState, "optimizers">,
+  networks: Networks,
+  optimizers: { discriminator: tf.Optimizer; generator: tf.Optimizer },
+): Promise<void> {
+  const final = join(runDir, "checkpoint");
+  const temp = `${final}.tmp-${Deno.pid}`;
+  await Deno.remove(temp, { recursive: true }).catch(() => {});
+  await saveModel(networks.generator, join(temp, "generator"));
+  await saveModel(networks.discriminator, join(temp, "discriminator"));
+  const specs: CheckpointState["optimizers"] = { discriminator: [], generator: [] };
+  const chunks: Uint8Array[] = [];
+  for (const side of ["discriminator", "generator"] as const) {
+    for (const { name, tensor } of await optimizerWeights(optimizers[side])) {
+      const values = await tensor.data();
+      specs[side].push({ name, shape: tensor.shape, dtype: tensor.dtype as TensorSpec["dtype"] });
+      chunks.push(
+        new Uint8Array(
+          values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength),
+        ),
+      );
+      // getWeights hands out the optimizer's own variables (kept) and fresh tensors (freed).
+      if (!(tensor instanceof tf.Variable)) tensor.dispose();
+    }
+  }
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
+  await Deno.writeFile(join(temp, "optimizers.bin"), bytes);
+  await Deno.writeTextFile(
+    join(temp, "state.json"),
+    JSON.stringify({ ...state, optimizers: specs }),
+  );
+  // Swap: the old checkpoint stays whole until the new one is in place.
+  const old = `${final}.old`;
+  await Deno.remove(old, { recursive: true }).catch(() => {});
+  await Deno.rename(final, old).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  await Deno.rename(temp, final);
+  await Deno.remove(old, { recursive: true }).catch(() => {});
+}
+
+/** Loads RUN/checkpoint/ (falling back to a swap's leftover checkpoint.old), if there is one. */
+export async function loadCheckpoint(runDir: string): Promise<Checkpoint | undefined> {
+  const old = join(runDir, "checkpoint.old");
+  const final = join(runDir, "checkpoint");
+  try {
+    await Deno.stat(final);
+  } catch {
+    // A crash between the swap's two renames leaves only checkpoint.old.
+    await Deno.rename(old, final).catch(() => {});
+  }
+  const state = await readCheckpointState(runDir);
+  if (!state) return undefined;
+  const bytes = await Deno.readFile(join(final, "optimizers.bin"));
+  let offset = 0;
+  const read = (specs: TensorSpec[]) =>
+    specs.map(({ name, shape, dtype }) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const buffer = bytes.buffer.slice(
+        bytes.byteOffset + offset,
+        bytes.byteOffset + offset + size * 4,
+      );
+      offset += size * 4;
+      const values = dtype === "int32" ? new Int32Array(buffer) : new Float32Array(buffer);
+      return { name, tensor: tf.tensor(values, shape, dtype) };
+    });
+  return {
+    state,
+    generator: await loadWeights(join(final, "generator")),
+    discriminator: await loadWeights(join(final, "discriminator")),
+    optimizers: {
+      discriminator: read(state.optimizers.discriminator),
+      generator: read(state.optimizers.generator),
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readCheckpointState } from "../core/checkpoint.ts";
+import { runCli } from "./_cli.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+
+const config = {
+  name: "resume",
+  dataset: "ring-8",
+  backend: "cpu",
+  architecture: {
+    name: "mlp",
+    options: { hidden: [16, 16], latentDim: 4, generatorBatchNorm: true },
+  },
+  discriminator: {
+    addons: ["batch-norm", { name: "minibatch-discrimination", options: { kernels: 4, dims: 2 } }],
+  },
+  train: { steps: 400, batchSize: 16, checkpointEvery: 50, logEvery: 50 },
+  evaluate: { every: 50, metrics: [{ name: "mode-coverage", options: { samples: 200 } }] },
+};
+
+Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupted one", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "config.json");
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  const whole = join(dir, "whole");
+  const uninterrupted = await runCli(["train", path, "--out", whole]);
+  assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
+
+  const broken = join(dir, "broken");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(root, "core/cli.ts"), "train", path, "--out", broken],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const deadline = Date.now() + 60_000;
+  while (((await readCheckpointState(broken).catch(() => undefined))?.step ?? 0) < 100) {
+    assert.ok(Date.now() < deadline, "no checkpoint at step 100 within a minute");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  const killedAt = (await readCheckpointState(broken))!.step;
+  assert.ok(killedAt < 400, `killed after the end (${killedAt})`);
+  await assert.rejects(() => Deno.stat(join(broken, "result.json")), Deno.errors.NotFound);
+
+  const resumed = await runCli(["train", path, "--out", broken, "--resume"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(
+    await Deno.readTextFile(join(broken, "metrics.jsonl")),
+    await Deno.readTextFile(join(whole, "metrics.jsonl")),
+  );
+  const [a, b] = await Promise.all(
+    [whole, broken].map(async (d) => JSON.parse(await Deno.readTextFile(join(d, "result.json")))),
+  );
+  assert.deepEqual(b.metrics, a.metrics);
+  assert.equal(b.steps, 400);
+});
+
+Deno.test("resuming with another config is refused; a finished run samples from its generator", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "config.json");
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...config, train: { ...config.train, steps: 50 } }),
+  );
+  const out = join(dir, "run");
+  assert.equal((await runCli(["train", path, "--out", out])).code, 0);
+  const state = await readCheckpointState(out);
+  assert.equal(state?.step, 50);
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...config, seed: 9, train: { ...config.train, steps: 60 } }),
+  );
+  const refused = await runCli(["train", path, "--out", out, "--resume"]);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr + refused.stdout,
+    /Cannot resume: the checkpoint was made with config/,
+  );
+
+  const sampled = await runCli(["sample", out, "--n", "300", "--out", join(dir, "drawn.png")]);
+  assert.equal(sampled.code, 0, sampled.stderr);
+  assert.match(sampled.stdout, /300 samples from step 50/);
+  assert.ok((await Deno.stat(join(dir, "drawn.png"))).size > 1000);
+  const missing = await runCli(["sample", dir]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Cannot sample .*: it has no checkpoint/);
+});
