@@ -1,5 +1,6 @@
 import { type tfl, z } from "../deps.ts";
 import { definePlugin } from "../core/plugin.ts";
+import { applyLayer, networks } from "./_networks.ts";
 
 /**
  * DCGAN (Radford et al. 2016): G is dense → reshape → strided transposed convolutions with batch
@@ -34,8 +35,6 @@ export default definePlugin({
     // DCGAN initialises every weight from N(0, 0.02).
     const init = () =>
       layers.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: rng.seed() });
-    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) =>
-      layer.apply(x) as tfl.SymbolicTensor;
     const conv = (filters: number, transposed: boolean) =>
       (transposed ? layers.layers.conv2dTranspose : layers.layers.conv2d)({
         filters,
@@ -48,20 +47,20 @@ export default definePlugin({
 
     const z = layers.input({ shape: [options.latentDim] });
     const side = height / scale;
-    let g = apply(
+    let g = applyLayer(
       layers.layers.dense({ units: side * side * widths[depth - 1], kernelInitializer: init() }),
       z,
     );
-    g = apply(layers.layers.reLU(), apply(layers.layers.batchNormalization({}), g));
-    g = apply(layers.layers.reshape({ targetShape: [side, side, widths[depth - 1]] }), g);
+    g = applyLayer(layers.layers.reLU(), applyLayer(layers.layers.batchNormalization({}), g));
+    g = applyLayer(layers.layers.reshape({ targetShape: [side, side, widths[depth - 1]] }), g);
     for (let i = depth - 2; i >= 0; i--) {
-      g = apply(layers.layers.batchNormalization({}), apply(conv(widths[i], true), g));
-      g = apply(layers.layers.reLU(), g);
+      g = applyLayer(layers.layers.batchNormalization({}), applyLayer(conv(widths[i], true), g));
+      g = applyLayer(layers.layers.reLU(), g);
     }
-    g = apply(conv(channels, true), g);
+    g = applyLayer(conv(channels, true), g);
     const range = dataset.range;
     const output = range?.[0] === 0 && range[1] === 1 ? "sigmoid" : "tanh";
-    g = apply(layers.layers.activation({ activation: output }), g);
+    g = applyLayer(layers.layers.activation({ activation: output }), g);
     const generator = layers.model({ inputs: z, outputs: g, name: "generator" });
 
     const x = layers.input({ shape: dataset.shape });
@@ -69,26 +68,23 @@ export default definePlugin({
     const features: tfl.SymbolicTensor[] = [];
     widths.forEach((filters, index) => {
       const site = { index, count: depth };
-      d = apply(
+      d = applyLayer(
         layers.layers.leakyReLU({ alpha: options.leak }),
-        splice("pre-activation", apply(conv(filters, false), d), site),
+        splice("pre-activation", applyLayer(conv(filters, false), d), site),
       );
       features.push(d);
     });
-    let h = apply(layers.layers.flatten(), d);
+    let h = applyLayer(layers.layers.flatten(), d);
     features[features.length - 1] = h;
     h = splice("features", h, { index: depth - 1, count: depth });
-    const logit = apply(layers.layers.dense({ units: 1, kernelInitializer: init() }), h);
-    const discriminator = layers.model({
-      inputs: x,
-      outputs: [logit, ...features],
-      name: "discriminator",
-    });
-    return {
+    const logit = applyLayer(layers.layers.dense({ units: 1, kernelInitializer: init() }), h);
+    return networks(layers, {
       latentDim: options.latentDim,
       latentDistribution: options.latentDistribution,
       generator,
-      discriminator,
-    };
+      input: x,
+      logit,
+      features,
+    });
   },
 });

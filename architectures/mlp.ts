@@ -1,5 +1,6 @@
 import { type tfl, z } from "../deps.ts";
 import { definePlugin } from "../core/plugin.ts";
+import { applyLayer, networks } from "./_networks.ts";
 
 const activation = z.enum(["relu", "leaky-relu", "tanh", "softplus", "elu"]);
 
@@ -39,17 +40,15 @@ export default definePlugin({
         : layers.layers.activation({ activation: options.activation })).apply(
           x,
         ) as tfl.SymbolicTensor;
-    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) =>
-      layer.apply(x) as tfl.SymbolicTensor;
 
     const z = layers.input({ shape: [options.latentDim] });
     let h = z;
     for (const units of options.generatorHidden ?? options.hidden) {
-      h = apply(dense(units), h);
-      if (options.generatorBatchNorm) h = apply(layers.layers.batchNormalization({}), h);
+      h = applyLayer(dense(units), h);
+      if (options.generatorBatchNorm) h = applyLayer(layers.layers.batchNormalization({}), h);
       h = activate(h);
     }
-    h = apply(dense(dataDim), h);
+    h = applyLayer(dense(dataDim), h);
     const output = options.outputActivation === "auto"
       ? range?.[0] === -1 && range[1] === 1
         ? "tanh"
@@ -57,31 +56,28 @@ export default definePlugin({
         ? "sigmoid"
         : "linear"
       : options.outputActivation;
-    if (output !== "linear") h = apply(layers.layers.activation({ activation: output }), h);
-    if (shape.length > 1) h = apply(layers.layers.reshape({ targetShape: shape }), h);
+    if (output !== "linear") h = applyLayer(layers.layers.activation({ activation: output }), h);
+    if (shape.length > 1) h = applyLayer(layers.layers.reshape({ targetShape: shape }), h);
     const generator = layers.model({ inputs: z, outputs: h, name: "generator" });
 
     const x = layers.input({ shape });
-    let d = shape.length > 1 ? apply(layers.layers.flatten(), x) : x;
+    let d = shape.length > 1 ? applyLayer(layers.layers.flatten(), x) : x;
     const hidden = options.discriminatorHidden ?? options.hidden;
     const features: tfl.SymbolicTensor[] = [];
     hidden.forEach((units, index) => {
       const site = { index, count: hidden.length };
-      d = activate(splice("pre-activation", apply(dense(units), d), site));
+      d = activate(splice("pre-activation", applyLayer(dense(units), d), site));
       features.push(d);
     });
     d = splice("features", d, { index: hidden.length - 1, count: hidden.length });
-    const logit = apply(dense(1), d);
-    const discriminator = layers.model({
-      inputs: x,
-      outputs: [logit, ...features],
-      name: "discriminator",
-    });
-    return {
+    const logit = applyLayer(dense(1), d);
+    return networks(layers, {
       latentDim: options.latentDim,
       latentDistribution: options.latentDistribution,
       generator,
-      discriminator,
-    };
+      input: x,
+      logit,
+      features,
+    });
   },
 });

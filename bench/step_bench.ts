@@ -1,15 +1,21 @@
 /**
- * Times one training step of the MLP GAN of `shared/bench/torch_reference.py` through gantry's
- * real engine (`train`), and, when Debian's PyTorch is importable, runs that reference with one
- * thread and prints the ratio. The point is the per-step overhead of gantry + tfjs against a
- * plain PyTorch loop doing the same arithmetic: G 100-256-512-784 (tanh), D 784-512-256-1,
- * LeakyReLU 0.2, batch 64, one D update then one non-saturating G update, Adam(2e-4, 0.5).
+ * Times one training step of the GANs of `shared/bench/torch_reference.py` through gantry's real
+ * engine (`train`), and, when Debian's PyTorch is importable, runs that reference with one thread
+ * and prints the ratio. The point is the per-step overhead of gantry + tfjs against a plain
+ * PyTorch loop doing the same arithmetic: batch 64, one D update then one non-saturating G
+ * update, Adam(2e-4, 0.5), for two models:
+ *   mlp    G 100-256-512-784 (tanh), D 784-512-256-1, LeakyReLU 0.2;
+ *   dcgan  G dense 7·7·128 (BN, ReLU) → convT 64 5x5 s2 (BN, ReLU) → convT 1 5x5 s2 → tanh;
+ *          D conv 64 5x5 s2 (LeakyReLU 0.2) → conv 128 5x5 s2 (BN, LeakyReLU 0.2) → dense 1.
  * The reference is pinned to one thread because tfjs-backend-wasm under Deno runs single-threaded
  * (SIMD, no worker threads without cross-origin isolation): a like-for-like single-core ratio.
  * PyTorch's number depends on the BLAS it loads: Debian's netlib libblas is far slower than
  * OpenBLAS (`/etc/alternatives/libblas.so.3-*`), so check that before trusting the ratio.
  *
- * Usage: deno task bench [--backend wasm|cpu|webgpu] [--steps 20] [--windows 7] [--json]
+ * Usage: deno task bench [--model mlp|dcgan|all] [--backend wasm|cpu|webgpu] [--steps N]
+ *                        [--windows N] [--json]
+ * Defaults per model: mlp 7 windows of 20 steps, dcgan 5 windows of 5 steps (each after one
+ * warm-up window); --steps/--windows override both. --json adds one JSON line per model.
  *
  * @module
  */
@@ -20,76 +26,138 @@ import { train } from "../core/engine.ts";
 
 const { values: flags } = parseArgs({
   options: {
+    model: { type: "string", default: "all" },
     backend: { type: "string", default: "wasm" },
-    steps: { type: "string", default: "20" },
-    windows: { type: "string", default: "7" },
+    steps: { type: "string" },
+    windows: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
 const backend = flags.backend!;
-const STEPS = Number(flags.steps);
-const WINDOWS = Number(flags.windows);
 if (!["wasm", "cpu", "webgpu"].includes(backend)) throw new Error(`--backend: wasm, cpu or webgpu`);
-if (!(STEPS >= 1 && WINDOWS >= 1) || !Number.isInteger(STEPS * WINDOWS)) {
-  throw new Error("--steps and --windows must be positive integers");
-}
 const BATCH = 64;
-// The first window is warm-up (kernel set-up, shader compilation, allocator growth); dropped.
-const TOTAL = (WINDOWS + 1) * STEPS;
 
-const config = parseConfig({
-  // Real digits rather than the reference's fixed noise: gathering a 64-row batch from a
-  // resident tensor costs about the same as reusing one, and only the step's cost matters here.
-  dataset: "mnist",
-  architecture: {
-    name: "mlp",
-    options: {
-      generatorHidden: [256, 512],
-      discriminatorHidden: [512, 256],
-      activation: "leaky-relu",
-      leak: 0.2,
-      latentDim: 100,
-    },
-  },
-  loss: "non-saturating",
-  train: {
-    steps: TOTAL,
-    batchSize: BATCH,
-    dSteps: 1,
-    // The engine reads losses back (a backend sync) only at logging steps, and calls onProgress
-    // after that read. Logging once per window and timing between onProgress calls therefore
-    // measures finished work on every backend, WebGPU's asynchronous queue included; on wasm and
-    // cpu the kernels run synchronously anyway. The cost is one 4-scalar read per window.
-    logEvery: STEPS,
-    optimizer: { name: "adam", lr: 2e-4, beta1: 0.5 },
-  },
-  // The engine still evaluates at the last step; with no metrics and no outDir that is free.
-  evaluate: { every: TOTAL + 1, metrics: [] },
-  backend,
-  seed: 1,
-});
-
-const marks: number[] = [];
-const result = await train(config, {
-  registry: builtinRegistry(),
-  onProgress: () => marks.push(performance.now()),
-});
-if (result.status !== "ok" || marks.length !== WINDOWS + 1) {
-  throw new Error(`training ${result.status} after ${result.steps} steps: ${result.error ?? ""}`);
+/** What differs between the benchmarked models; everything else in the config is shared. */
+interface Model {
+  architecture: { name: string; options: Record<string, unknown> };
+  addons: string[];
+  steps: number;
+  windows: number;
+  /** Timed steps of the PyTorch reference (after its own 5 warm-up steps). */
+  torchSteps: number;
 }
-const windows = marks.slice(1).map((t, i) => (t - marks[i]) / STEPS).sort((a, b) => a - b);
-const mid = windows.length >> 1;
-const median = windows.length % 2 ? windows[mid] : (windows[mid - 1] + windows[mid]) / 2;
+const MODELS: Record<string, Model> = {
+  mlp: {
+    architecture: {
+      name: "mlp",
+      options: {
+        generatorHidden: [256, 512],
+        discriminatorHidden: [512, 256],
+        activation: "leaky-relu",
+        leak: 0.2,
+        latentDim: 100,
+      },
+    },
+    addons: [],
+    steps: 20,
+    windows: 7,
+    torchSteps: 200,
+  },
+  dcgan: {
+    architecture: {
+      name: "dcgan",
+      options: { baseWidth: 64, depth: 2, kernelSize: 5, latentDim: 100, leak: 0.2 },
+    },
+    // BN before D's second activation (the add-on skips the first layer), as in the reference.
+    addons: ["batch-norm"],
+    steps: 5,
+    windows: 5,
+    torchSteps: 20,
+  },
+};
+const names = flags.model === "all" ? Object.keys(MODELS) : [flags.model!];
+if (!names.every((name) => name in MODELS)) throw new Error("--model: mlp, dcgan or all");
+const override = (flag: string | undefined, fallback: number) => {
+  const n = flag === undefined ? fallback : Number(flag);
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error("--steps and --windows: positive integers");
+  return n;
+};
+
 const f = (ms: number) => ms.toFixed(2);
-const lines = [
-  `gantry mlp step (${result.backend}, batch ${BATCH}): ${f(median)} ms median ` +
-  `(min ${f(windows[0])}, max ${f(windows.at(-1)!)}; ${WINDOWS} windows of ${STEPS} steps ` +
-  `after ${STEPS} warm-up) = ${(1000 / median).toFixed(0)} steps/s`,
-  "  (data: embedded MNIST digits; the reference uses fixed random data, same cost per step)",
-];
+
+/** Benchmarks one model through gantry, then its PyTorch reference; prints the results. */
+async function bench(name: string, model: Model): Promise<void> {
+  const STEPS = override(flags.steps, model.steps);
+  const WINDOWS = override(flags.windows, model.windows);
+  // The first window is warm-up (kernel set-up, shader compilation, allocator growth); dropped.
+  const TOTAL = (WINDOWS + 1) * STEPS;
+  const config = parseConfig({
+    // Real digits rather than the reference's fixed noise: gathering a 64-row batch from a
+    // resident tensor costs about the same as reusing one, and only the step's cost matters here.
+    dataset: "mnist",
+    architecture: model.architecture,
+    discriminator: { addons: model.addons },
+    loss: "non-saturating",
+    train: {
+      steps: TOTAL,
+      batchSize: BATCH,
+      dSteps: 1,
+      // The engine reads losses back (a backend sync) only at logging steps, and calls
+      // onProgress after that read. Logging once per window and timing between onProgress calls
+      // therefore measures finished work on every backend, WebGPU's asynchronous queue included;
+      // on wasm and cpu the kernels run synchronously anyway. The cost is one 4-scalar read per
+      // window.
+      logEvery: STEPS,
+      optimizer: { name: "adam", lr: 2e-4, beta1: 0.5 },
+    },
+    // The engine still evaluates at the last step; with no metrics and no outDir that is free.
+    evaluate: { every: TOTAL + 1, metrics: [] },
+    backend,
+    seed: 1,
+  });
+
+  const marks: number[] = [];
+  const result = await train(config, {
+    registry: builtinRegistry(),
+    onProgress: () => marks.push(performance.now()),
+  });
+  if (result.status !== "ok" || marks.length !== WINDOWS + 1) {
+    throw new Error(
+      `${name}: training ${result.status} after ${result.steps} steps: ${result.error ?? ""}`,
+    );
+  }
+  const windows = marks.slice(1).map((t, i) => (t - marks[i]) / STEPS).sort((a, b) => a - b);
+  const mid = windows.length >> 1;
+  const median = windows.length % 2 ? windows[mid] : (windows[mid - 1] + windows[mid]) / 2;
+  const lines = [
+    `gantry ${name} step (${result.backend}, batch ${BATCH}): ${f(median)} ms median ` +
+    `(min ${f(windows[0])}, max ${f(windows.at(-1)!)}; ${WINDOWS} windows of ${STEPS} steps ` +
+    `after ${STEPS} warm-up) = ${(1000 / median).toFixed(median < 100 ? 0 : 2)} steps/s`,
+  ];
+  // Runs after gantry has finished, so the two never compete for the CPU.
+  const torch = await torchReference(name, model.torchSteps);
+  const summary: Record<string, unknown> = {
+    model: name,
+    backend: result.backend,
+    msPerStep: Number(median.toFixed(3)),
+    stepsPerSecond: Number((1000 / median).toFixed(2)),
+    steps: STEPS,
+    windows: WINDOWS,
+  };
+  if (typeof torch === "number") {
+    summary.torchMsPerStep = torch;
+    summary.ratio = Number((median / torch).toFixed(2));
+    lines.push(`  pytorch ${name} reference (1 thread, ${model.torchSteps} steps): ${f(torch)} ms`);
+    lines.push(`  ratio gantry/pytorch: ${(median / torch).toFixed(1)}x`);
+  } else {
+    lines.push(`  pytorch ${name} reference skipped: ${torch}`);
+  }
+  console.log(lines.join("\n"));
+  if (flags.json) console.log(JSON.stringify(summary));
+}
 
 /** The reference's ms/step, or the reason it was skipped. */
-async function torchReference(): Promise<number | string> {
+async function torchReference(model: string, steps: number): Promise<number | string> {
   const script = new URL("../../shared/bench/torch_reference.py", import.meta.url);
   try {
     await Deno.stat(script);
@@ -104,27 +172,14 @@ async function torchReference(): Promise<number | string> {
   } catch (error) {
     return `cannot run ${python}: ${error instanceof Error ? error.message : error}`;
   }
-  // Runs after gantry has finished, so the two never compete for the CPU.
-  const args = [script.pathname, "--model", "mlp", "--threads", "1", "--steps", "200"];
+  const args = [script.pathname, "--model", model, "--threads", "1", "--steps", String(steps)];
   const out = await run(args);
   const text = new TextDecoder().decode(out.success ? out.stdout : out.stderr).trim();
   if (!out.success) return `the reference failed: ${text.split("\n").at(-1)}`;
   return JSON.parse(text.split("\n").at(-1)!).msPerStep;
 }
 
-const torch = await torchReference();
-const summary: Record<string, unknown> = {
-  backend: result.backend,
-  msPerStep: Number(median.toFixed(3)),
-  stepsPerSecond: Number((1000 / median).toFixed(2)),
-};
-if (typeof torch === "number") {
-  summary.torchMsPerStep = torch;
-  summary.ratio = Number((median / torch).toFixed(2));
-  lines.push(`pytorch reference (1 thread): ${f(torch)} ms`);
-  lines.push(`ratio gantry/pytorch: ${(median / torch).toFixed(1)}x`);
-} else {
-  lines.push(`pytorch reference skipped: ${torch}`);
-}
-console.log(lines.join("\n"));
-if (flags.json) console.log(JSON.stringify(summary));
+for (const name of names) await bench(name, MODELS[name]);
+console.log(
+  "(data: embedded MNIST digits; the reference uses fixed random data, same cost per step)",
+);

@@ -8,6 +8,7 @@
  */
 import { tf } from "../deps.ts";
 import { registerWasmKernels } from "./wasm_kernels.ts";
+import { registerWasmConv2DBackpropInput } from "./wasm_conv_input.ts";
 
 /** A backend name as a config writes it. */
 export type BackendName = "auto" | "webgpu" | "wasm" | "cpu";
@@ -72,9 +73,46 @@ export async function useBackend(requested: BackendName): Promise<BackendInfo> {
   const chosen = chooseBackend(requested, adapter);
   // PROD silences tfjs's console advice (e.g. "install tfjs-node"), which is not for us.
   tf.env().set("PROD", true);
-  if (chosen.name === "wasm") registerWasmKernels();
+  if (chosen.name === "wasm") {
+    registerWasmKernels();
+    registerWasmConv2DBackpropInput();
+  }
   if (!(await tf.setBackend(chosen.name))) {
     throw new Error(`Cannot use backend "${chosen.name}": tfjs failed to initialise it`);
   }
+  if (chosen.name === "webgpu") watchDevice();
   return chosen;
+}
+
+interface DeviceLike extends EventTarget {
+  lost: Promise<{ message: string }>;
+}
+
+const watched = new WeakSet<object>();
+const deviceErrors: string[] = [];
+
+/**
+ * Collects the WebGPU device's uncaptured errors (validation, out of memory) and its loss. tfjs
+ * does not look at them, so a failed kernel would silently read back as zeros; the engine calls
+ * {@linkcode throwDeviceErrors} at every read-back instead. Pipelines carry tfjs's program name
+ * as their label, which WebGPU's messages quote, so an error names the op that failed.
+ */
+function watchDevice(): void {
+  const device = (tf.backend() as unknown as { device?: DeviceLike }).device;
+  if (!device || watched.has(device)) return;
+  watched.add(device);
+  device.addEventListener("uncapturederror", (event) => {
+    event.preventDefault();
+    const error = (event as Event & { error?: { message?: string; constructor: { name: string } } })
+      .error;
+    deviceErrors.push(`${error?.constructor.name ?? "GPUError"}: ${error?.message ?? "unknown"}`);
+  });
+  device.lost.then((info) => deviceErrors.push(`GPU device lost: ${info.message}`));
+}
+
+/** Throws (once) the WebGPU device errors collected since the last call, if any. */
+export function throwDeviceErrors(): void {
+  if (!deviceErrors.length) return;
+  const errors = deviceErrors.splice(0);
+  throw new Error(`WebGPU device error: ${errors.join("; ")}`);
 }

@@ -104,9 +104,10 @@ type AdamPowers = Record<typeof ADAM_POWERS[number], tf.Variable>;
 
 async function optimizerWeights(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
   const weights = await optimizer.getWeights();
-  if (!(optimizer instanceof tf.AdamOptimizer)) return weights;
-  const powers = optimizer as unknown as AdamPowers;
-  return [...weights, ...ADAM_POWERS.map((name) => ({ name, tensor: powers[name].clone() }))];
+  // Not `instanceof`: tfjs's optimizer classes answer it for any optimizer (duck typing).
+  const powers = optimizer as unknown as Partial<AdamPowers>;
+  if (!powers.accBeta1 || !powers.accBeta2) return weights;
+  return [...weights, ...ADAM_POWERS.map((name) => ({ name, tensor: powers[name]!.clone() }))];
 }
 
 /** Restores an optimizer's state saved by a checkpoint, exactly (see ADAM_POWERS). */

@@ -6,7 +6,7 @@
  * @module
  */
 import { tf, tfl } from "../deps.ts";
-import { type BackendInfo, useBackend } from "./backend.ts";
+import { type BackendInfo, throwDeviceErrors, useBackend } from "./backend.ts";
 import { type ExperimentConfig, type ExperimentInput, parseConfig } from "./config.ts";
 import { ConfigError, PluginError } from "./errors.ts";
 import { type Experiment, type ResolvedPlugin, resolveExperiment } from "./experiment.ts";
@@ -447,6 +447,7 @@ async function loop(
       kept.map(async (t) => (await t.data())[0]),
     );
     tf.dispose(kept);
+    throwDeviceErrors();
     const stats: StepStats = { step, dLoss, gLoss, dReal, dFake };
     const now = performance.now();
     const stepsPerSecond = (step - lastReport.step) / ((now - lastReport.time) / 1000);

@@ -9,16 +9,14 @@
  * The wasm backend also has no `Conv2DBackpropFilter` kernel, so the gradient of conv2d (and of
  * conv2dTranspose, which uses the same kernel with x and dy in swapped roles) with respect to its
  * filter throws there. {@linkcode registerWasmKernels} adds one built from kernels wasm has
- * (im2col, then one matrix product).
+ * (the filter gradient as a dilated convolution).
  *
  * @module
  */
 import { tf } from "../deps.ts";
 
-type Inputs = Record<string, tf.TensorInfo>;
-
 type KernelFunc = (params: {
-  inputs: Inputs;
+  inputs: Record<string, tf.TensorInfo>;
   backend: tf.KernelBackend;
   attrs?: Record<string, unknown>;
 }) => tf.TensorInfo | tf.TensorInfo[];
@@ -55,25 +53,22 @@ interface Conv2DBackpropFilterAttrs {
  *
  *     dW[kh, kw, ci, co] = Σ_{n, oh, ow} xPadded[n, oh·sh + kh, ow·sw + kw, ci] · dy[n, oh, ow, co]
  *
- * x is transposed once to channels-first [Ci, N, H, W] and zero-padded; the strided slice of it at
- * each kernel offset (kh, kw) is then already [Ci, N·OH·OW], so stacking the KH·KW slices along
- * axis 0 gives the transposed im2col matrix [KH·KW·Ci, N·OH·OW] without transposing it (wasm's
- * Concat along axis 0 is KH·KW block copies; along the channel axis it would be a JS loop over
- * every pixel). One untransposed BatchMatMul with dy as [N·OH·OW, Co] gives [KH·KW·Ci, Co], which
- * is the filter's layout [KH, KW, Ci, Co].
+ * which is itself a convolution, run by wasm's Conv2D (XNNPACK): take x as [Ci, H, W, N] (its
+ * channels as the batch, its batch as the channels) and dy as a filter [OH, OW, N, Co]; a
+ * stride-1 convolution dilated by the forward stride, padded as the forward pass was, gives
+ * [Ci, KH, KW, Co], which one transpose turns into the filter's layout [KH, KW, Ci, Co].
  *
- * Memory: the im2col matrix holds KH·KW·Ci·N·OH·OW floats, plus the same again briefly for the
- * slices before they are concatenated: 2 × 4 · KH·KW·Ci·N·OH·OW bytes at the peak (40 MB for
- * DCGAN's 5×5 conv from [64, 14, 14, 64] to 7×7×128). Not chunked; fine for gantry's models, huge
- * for large images.
+ * Chosen over im2col plus one matrix product because it was faster (65 against 125 ms for DCGAN's
+ * 5×5 stride-2 conv from [64, 14, 14, 64] to 7×7×128; the product alone takes 53 ms) and
+ * needs no im2col matrix (KH·KW·Ci·N·OH·OW floats, 20 MB there): wasm's StridedSlice and GatherV2
+ * run at about 100 ns per element (23 ms per kernel offset there), Transpose above rank 4 is
+ * 100x slower than at rank 4, and Slice copies its whole input per call, so cutting the KH·KW
+ * window slices cost as much as the product. Memory here: copies of x and dy, plus the output.
  */
 function makeConv2DBackpropFilter(): KernelFunc {
   const transpose = kernelFunc("Transpose");
-  const padV2 = kernelFunc("PadV2");
-  const stridedSlice = kernelFunc("StridedSlice");
-  const concat = kernelFunc("Concat");
-  const reshape = kernelFunc("Reshape");
-  const batchMatMul = kernelFunc("BatchMatMul");
+  const conv2d = kernelFunc("Conv2D");
+  const slice = kernelFunc("Slice");
   const fill = kernelFunc("Fill");
   return ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs;
@@ -104,63 +99,46 @@ function makeConv2DBackpropFilter(): KernelFunc {
           `[${x.shape}] and filter [${filterShape}]`,
       );
     }
-    const rows = n * oh * ow;
-    if (rows === 0) {
+    if (n * oh * ow === 0 || ci === 0 || co === 0) {
       return fill({ inputs: {}, backend, attrs: { shape: filterShape, value: 0, dtype: x.dtype } });
     }
-    const temps: tf.TensorInfo[] = [];
-    const keep = (info: tf.TensorInfo | tf.TensorInfo[]) => {
-      temps.push(info as tf.TensorInfo);
-      return info as tf.TensorInfo;
+    const live: tf.TensorInfo[] = [];
+    const own = (t: tf.TensorInfo | tf.TensorInfo[]) => {
+      live.push(t as tf.TensorInfo);
+      return t as tf.TensorInfo;
     };
     try {
-      // [N, H, W, Ci] -> [Ci, N, H, W]
-      let xt = keep(transpose({ inputs: { x }, backend, attrs: { perm: [3, 0, 1, 2] } }));
-      // Pads so that every window fits: a `ceil` rounding mode may ask for more rows than the
-      // stated padding gives (they read as zeros, as in the cpu kernel), and unused trailing rows
-      // are simply never sliced.
-      const bottom = Math.max(0, (oh - 1) * sh + kh - h - padInfo.top);
-      const right = Math.max(0, (ow - 1) * sw + kw - w - padInfo.left);
-      if (padInfo.top > 0 || bottom > 0 || padInfo.left > 0 || right > 0) {
-        const paddings = [[0, 0], [0, 0], [padInfo.top, bottom], [padInfo.left, right]];
-        xt = keep(padV2({ inputs: { x: xt }, backend, attrs: { paddings, constantValue: 0 } }));
-      }
-      const slices: tf.TensorInfo[] = [];
-      for (let i = 0; i < kh; i++) {
-        for (let j = 0; j < kw; j++) {
-          slices.push(keep(stridedSlice({
-            inputs: { x: xt },
-            backend,
-            attrs: {
-              begin: [0, 0, i, j],
-              end: [ci, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
-              strides: [1, 1, sh, sw],
-              beginMask: 0,
-              endMask: 0,
-              ellipsisMask: 0,
-              newAxisMask: 0,
-              shrinkAxisMask: 0,
-            },
-          })));
-        }
-      }
-      // [KH·KW·Ci, N, OH, OW]
-      const cols = slices.length === 1
-        ? slices[0]
-        // Concat takes its inputs as an array, as the engine hands them over.
-        : keep(concat({ inputs: slices as unknown as Inputs, backend, attrs: { axis: 0 } }));
-      const a = keep(
-        reshape({ inputs: { x: cols }, backend, attrs: { shape: [kh * kw * ci, rows] } }),
-      );
-      const b = keep(reshape({ inputs: { x: dy }, backend, attrs: { shape: [rows, co] } }));
-      const product = keep(batchMatMul({
-        inputs: { a, b },
+      const xT = own(transpose({ inputs: { x }, backend, attrs: { perm: [3, 1, 2, 0] } }));
+      const dyT = own(transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } }));
+      // Rows past the last window (left over by a stride, or by explicit padding) are not
+      // dropped from x: the output then has them as extra rows, cut off below. A "ceil" rounding
+      // mode's windows past the padding read zeros, as in the cpu kernel.
+      const bottom = (oh - 1) * sh + kh - h - padInfo.top;
+      const right = (ow - 1) * sw + kw - w - padInfo.left;
+      const paddings = [
+        [0, 0],
+        [padInfo.top, Math.max(0, bottom)],
+        [padInfo.left, Math.max(0, right)],
+        [0, 0],
+      ];
+      let dw = own(conv2d({
+        inputs: { x: xT, filter: dyT },
         backend,
-        attrs: { transposeA: false, transposeB: false },
+        attrs: { strides: 1, dilations: [sh, sw], pad: paddings, dataFormat: "NHWC" },
       }));
-      return reshape({ inputs: { x: product }, backend, attrs: { shape: filterShape } });
+      if (bottom < 0 || right < 0) {
+        dw = own(
+          slice({
+            inputs: { x: dw },
+            backend,
+            attrs: { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] },
+          }),
+        );
+      }
+      // [Ci, KH, KW, Co] -> [KH, KW, Ci, Co]
+      return transpose({ inputs: { x: dw }, backend, attrs: { perm: [1, 2, 0, 3] } });
     } finally {
-      for (const t of temps) backend.disposeData(t.dataId);
+      for (const t of live) backend.disposeData(t.dataId);
     }
   };
 }
@@ -195,8 +173,7 @@ export function registerWasmKernels(): void {
       }) as KernelFunc as unknown as tf.KernelFunc,
     });
   }
-  // Built after the wrap above, so its BatchMatMul is the wrapped one. Skipped should a later
-  // tfjs-backend-wasm bring its own.
+  // Skipped should a later tfjs-backend-wasm bring its own.
   if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
     tf.registerKernel({
       kernelName: "Conv2DBackpropFilter",

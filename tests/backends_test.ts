@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { chooseBackend, webgpuAdapter } from "../core/backend.ts";
 import { builtinRegistry } from "../core/builtins.ts";
 import { train } from "../core/engine.ts";
+import { definePlugin } from "../core/plugin.ts";
 
 const config = (backend: "cpu" | "wasm" | "webgpu" | "auto") => ({
   name: `on-${backend}`,
@@ -57,4 +58,32 @@ Deno.test("chooseBackend: auto skips software adapters; webgpu without an adapte
   assert.deepEqual(chooseBackend("webgpu", lavapipe), { name: "webgpu", adapter: lavapipe.name });
   assert.deepEqual(chooseBackend("cpu", hardware), { name: "cpu" });
   assert.throws(() => chooseBackend("webgpu", undefined), /navigator.gpu offers no adapter/);
+});
+
+Deno.test({
+  name: "a WebGPU device error fails the run with the GPU's message, not silent zeros",
+  ignore: webgpuMissing,
+}, async () => {
+  const registry = builtinRegistry().register(definePlugin({
+    kind: "loss",
+    name: "invalid-gpu-call",
+    description: "makes an invalid WebGPU call at step 3",
+    create: ({ tf }) => ({
+      generator: ({ fake, step }) => {
+        if (step === 3) {
+          const device = (tf.backend() as unknown as { device: { createBuffer(d: object): void } })
+            .device;
+          // Usage 0 is invalid: WebGPU reports a validation error asynchronously.
+          device.createBuffer({ size: 4, usage: 0 });
+        }
+        return tf.mean(tf.softplus(tf.neg(fake.logits)));
+      },
+    }),
+  }));
+  const result = await train(
+    { ...config("webgpu"), loss: { generator: "invalid-gpu-call" } },
+    { registry },
+  );
+  assert.equal(result.status, "failed");
+  assert.match(result.error!, /^WebGPU device error: GPUValidationError: /);
 });

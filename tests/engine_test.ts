@@ -195,8 +195,8 @@ Deno.test("MNIST with the MLP writes an image grid of the configured size", asyn
   );
   assert.equal(result.status, "ok");
   const png = decodePng(await Deno.readFile(join(dir, "samples", "step-000003.png")));
-  // 4 x 4 tiles of 28 px with a 2 px gutter around and between them.
-  assert.deepEqual([png.width, png.height], [4 * 30 + 2, 4 * 30 + 2]);
+  // 4 x 4 tiles of 28 px shown at twice their size, a 2 px gutter around and between them.
+  assert.deepEqual([png.width, png.height], [4 * 58 + 2, 4 * 58 + 2]);
 });
 
 Deno.test("batch-norm, SGD and a 1-D dataset train end to end; the D has BN layers", async () => {
