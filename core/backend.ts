@@ -8,7 +8,6 @@
  */
 import { tf } from "../deps.ts";
 import { registerWasmKernels } from "./wasm_kernels.ts";
-import { registerWasmConv2DBackpropInput } from "./wasm_conv_input.ts";
 
 /** A backend name as a config writes it. */
 export type BackendName = "auto" | "webgpu" | "wasm" | "cpu";
@@ -73,10 +72,7 @@ export async function useBackend(requested: BackendName): Promise<BackendInfo> {
   const chosen = chooseBackend(requested, adapter);
   // PROD silences tfjs's console advice (e.g. "install tfjs-node"), which is not for us.
   tf.env().set("PROD", true);
-  if (chosen.name === "wasm") {
-    registerWasmKernels();
-    registerWasmConv2DBackpropInput();
-  }
+  if (chosen.name === "wasm") registerWasmKernels();
   if (!(await tf.setBackend(chosen.name))) {
     throw new Error(`Cannot use backend "${chosen.name}": tfjs failed to initialise it`);
   }

@@ -15,12 +15,10 @@
  * @module
  */
 import { tf } from "../deps.ts";
+import type { KernelFunc as WasmKernelFunc } from "./wasm_kernels.ts";
 
-type KernelFunc = (params: {
-  inputs: Record<string, tf.TensorInfo>;
-  backend: tf.KernelBackend;
-  attrs?: Record<string, unknown>;
-}) => tf.TensorInfo;
+/** A kernel function that returns one tensor. */
+type KernelFunc = (...args: Parameters<WasmKernelFunc>) => tf.TensorInfo;
 
 interface Conv2DBackpropInputAttrs {
   strides: [number, number] | number;
@@ -31,7 +29,7 @@ interface Conv2DBackpropInputAttrs {
 }
 
 /** Makes the kernel function from wasm's own Reshape, PadV2, Slice, Reverse, Transpose, Conv2D. */
-export function makeConv2DBackpropInput(kernel: (name: string) => KernelFunc): KernelFunc {
+export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc): KernelFunc {
   const [reshape, pad, slice, reverse, transpose, conv2d, stridedSlice, concat, depthToSpace] = [
     "Reshape",
     "PadV2",
@@ -42,7 +40,7 @@ export function makeConv2DBackpropInput(kernel: (name: string) => KernelFunc): K
     "StridedSlice",
     "Concat",
     "DepthToSpace",
-  ].map(kernel);
+  ].map((name) => kernel(name) as KernelFunc);
   return backpropInput;
 
   function backpropInput(
@@ -234,20 +232,4 @@ export function makeConv2DBackpropInput(kernel: (name: string) => KernelFunc): K
       },
     });
   }
-}
-
-let registered = false;
-
-/** Replaces wasm's Conv2DBackpropInput with the one above, before the backend starts; once. */
-export function registerWasmConv2DBackpropInput(): void {
-  if (registered) return;
-  registered = true;
-  const kernel = (name: string) => tf.getKernel(name, "wasm")!.kernelFunc as unknown as KernelFunc;
-  const fast = makeConv2DBackpropInput(kernel);
-  tf.unregisterKernel("Conv2DBackpropInput", "wasm");
-  tf.registerKernel({
-    kernelName: "Conv2DBackpropInput",
-    backendName: "wasm",
-    kernelFunc: fast as unknown as tf.KernelFunc,
-  });
 }

@@ -9,13 +9,16 @@
  * The wasm backend also has no `Conv2DBackpropFilter` kernel, so the gradient of conv2d (and of
  * conv2dTranspose, which uses the same kernel with x and dy in swapped roles) with respect to its
  * filter throws there. {@linkcode registerWasmKernels} adds one built from kernels wasm has
- * (the filter gradient as a dilated convolution).
+ * (the filter gradient as a dilated convolution), and replaces wasm's plain-loop
+ * `Conv2DBackpropInput` with the sub-pixel form of `wasm_conv_input.ts`.
  *
  * @module
  */
 import { tf } from "../deps.ts";
+import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
 
-type KernelFunc = (params: {
+/** A kernel function as tfjs calls it, on TensorInfos. */
+export type KernelFunc = (params: {
   inputs: Record<string, tf.TensorInfo>;
   backend: tf.KernelBackend;
   attrs?: Record<string, unknown>;
@@ -173,6 +176,13 @@ export function registerWasmKernels(): void {
       }) as KernelFunc as unknown as tf.KernelFunc,
     });
   }
+  const backpropInput = makeConv2DBackpropInput(kernelFunc);
+  tf.unregisterKernel("Conv2DBackpropInput", "wasm");
+  tf.registerKernel({
+    kernelName: "Conv2DBackpropInput",
+    backendName: "wasm",
+    kernelFunc: backpropInput as unknown as tf.KernelFunc,
+  });
   // Skipped should a later tfjs-backend-wasm bring its own.
   if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
     tf.registerKernel({
