@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { decodePng } from "../deps.ts";
+import { definePlugin } from "../core/plugin.ts";
 import { webgpuAdapter } from "../core/backend.ts";
 import { builtinRegistry } from "../core/builtins.ts";
 import type { ExperimentInput } from "../core/config.ts";
@@ -71,4 +74,28 @@ Deno.test("dcgan refuses image sides that 2^depth does not divide, before traini
       ),
     /Plugin architecture "dcgan" failed in create: Cannot build dcgan for data of shape \[28,28,1\]/,
   );
+});
+
+Deno.test("dcgan builds for 32x32 colour images with depth 3 and trains on wasm", async () => {
+  const registry = builtinRegistry().register(definePlugin({
+    kind: "dataset",
+    name: "noise-32",
+    description: "random 32x32x3 images in [-1, 1]",
+    create: ({ tf }) => ({
+      info: { shape: [32, 32, 3], kind: "image", range: [-1, 1] },
+      sample: (rng, n) => ({
+        x: tf.tensor4d(rng.fill(new Float32Array(n * 32 * 32 * 3), "uniform"), [n, 32, 32, 3]),
+      }),
+    }),
+  }));
+  const dir = await Deno.makeTempDir();
+  const result = await train({
+    ...tinyDcgan("wasm"),
+    dataset: "noise-32",
+    architecture: { name: "dcgan", options: { baseWidth: 4, depth: 3, latentDim: 8 } },
+  }, { registry, outDir: dir });
+  assert.equal(result.status, "ok", result.error);
+  const png = decodePng(await Deno.readFile(join(dir, "samples", "step-000003.png")));
+  // 2 x 2 tiles of 32 px at twice their size, RGB.
+  assert.deepEqual([png.width, png.height, png.channels], [2 * 66 + 2, 2 * 66 + 2, 3]);
 });
