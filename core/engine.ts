@@ -102,10 +102,20 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
     discriminator: makeOptimizer(config.train.optimizer),
     generator: makeOptimizer(config.train.optimizer),
   };
+  const dispose = () => {
+    run.dispose();
+    optimizers.discriminator.dispose();
+    optimizers.generator.dispose();
+  };
   const checkpoint = options.resume && options.outDir
     ? await loadCheckpoint(options.outDir)
     : undefined;
-  if (checkpoint) await restore(run, optimizers, checkpoint, configHash, options.outDir!);
+  if (checkpoint) {
+    await restore(run, optimizers, checkpoint, configHash, options.outDir!).catch((error) => {
+      dispose();
+      throw error;
+    });
+  }
   const directory = options.outDir
     ? await RunDirectory.create(options.outDir, checkpoint?.state.step ?? 0)
     : undefined;
@@ -143,9 +153,7 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
     await directory?.writeResult(failed);
     return failed;
   } finally {
-    run.dispose();
-    optimizers.discriminator.dispose();
-    optimizers.generator.dispose();
+    dispose();
   }
 }
 
