@@ -13,6 +13,7 @@ import featureMatching from "../losses/feature_matching.ts";
 import minimax from "../losses/minimax.ts";
 import nonSaturating from "../losses/non_saturating.ts";
 import modeCoverage from "../metrics/mode_coverage.ts";
+import labelSmoothing from "../regularizers/label_smoothing.ts";
 import batchNorm from "../plugins/batch_norm.ts";
 import minibatchDiscrimination from "../plugins/minibatch_discrimination.ts";
 import type { AnyPlugin } from "./plugin.ts";
@@ -32,6 +33,7 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   grid25,
   mnist,
   modeCoverage,
+  labelSmoothing,
 ];
 
 /** A new registry holding the built-in plugins. */

@@ -119,6 +119,8 @@ Deno.test("plugins lists every built-in by kind, and a user's module", async () 
       "minibatch-discrimination",
       "batch-norm",
       "mlp",
+      "dcgan",
+      "label-smoothing",
       "gaussian-1d",
       "ring-8",
       "grid-25",

@@ -225,3 +225,23 @@ Deno.test("Adam, SGD and momentum give different runs from the same seed", async
   const values = await Promise.all((["adam", "sgd", "momentum"] as const).map(final));
   assert.equal(new Set(values).size, 3, String(values));
 });
+
+Deno.test("a regularizer's penalty joins its player's cost (label smoothing)", async () => {
+  const firstLoss = async (alpha?: number) => {
+    const losses: number[] = [];
+    await train(
+      tiny({
+        regularizers: alpha === undefined ? [] : [{ name: "label-smoothing", options: { alpha } }],
+        train: { steps: 1, batchSize: 8, logEvery: 1 },
+      }),
+      { registry: builtinRegistry(), onProgress: (p) => losses.push(p.dLoss, p.dReal) },
+    );
+    return losses;
+  };
+  const plain = await firstLoss();
+  assert.deepEqual(await firstLoss(1), plain, "alpha 1 changes nothing");
+  const [smoothedLoss, dReal] = await firstLoss(0.5);
+  // Same weights and batch at step 1: the cost grows by (1 - alpha) * mean real logit.
+  assert.notEqual(smoothedLoss, plain[0]);
+  assert.equal(dReal, plain[1]);
+});
