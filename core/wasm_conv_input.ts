@@ -15,16 +15,12 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { KernelFunc as WasmKernelFunc } from "./wasm_kernels.ts";
+import type { ConvGradientAttrs, KernelFunc as WasmKernelFunc } from "./wasm_kernels.ts";
 
 /** A kernel function that returns one tensor. */
 type KernelFunc = (...args: Parameters<WasmKernelFunc>) => tf.TensorInfo;
 
-interface Conv2DBackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
+interface Conv2DBackpropInputAttrs extends ConvGradientAttrs {
   inputShape: [number, number, number, number];
 }
 

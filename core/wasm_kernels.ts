@@ -43,11 +43,15 @@ function transposeLastTwo(
   return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
 }
 
-interface Conv2DBackpropFilterAttrs {
+/** The attributes both convolution gradients share. */
+export interface ConvGradientAttrs {
   strides: [number, number] | number;
   pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
   dataFormat: "NHWC" | "NCHW";
   dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+interface Conv2DBackpropFilterAttrs extends ConvGradientAttrs {
   filterShape: [number, number, number, number];
 }
 
