@@ -373,9 +373,10 @@ async function loop(
       tf.tidy(() => {
         const real = dataset.sample(run.rng.data, batchSize);
         const z = latent(networks, run.rng.noise, batchSize);
+        // Outside minimize, so the tape does not record G's forward pass in D's update.
+        const fakeX = networks.generator.apply(z, { training: true }) as tf.Tensor;
         const cost = dOptimizer.minimize(
           () => {
-            const fakeX = networks.generator.apply(z, { training: true }) as tf.Tensor;
             const inputs: LossInputs = {
               real: discriminate(networks, real.x, true),
               fake: discriminate(networks, fakeX, true),
