@@ -16,7 +16,8 @@ const ABLATE_HELP = `Usage: deno task ablate GRID [options]
 
 Runs every cell (config x seed) of GRID (.json, or .ts/.js whose default export is the grid)
 and writes OUT/results.jsonl, OUT/cells/<cell id>/, OUT/summary.csv, OUT/summary.md and
-OUT/report.html. A rerun skips the cells in results.jsonl and restarts interrupted ones.
+OUT/report.html. A rerun skips the cells in results.jsonl and resumes interrupted ones from
+their last checkpoint.
 
 Options:
   --out DIR          output directory (default: runs/<grid name>)
