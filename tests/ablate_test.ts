@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readCheckpointState } from "../core/checkpoint.ts";
 import { readResults } from "../core/results.ts";
 import { runCli } from "./_cli.ts";
 
@@ -11,7 +12,8 @@ const grid = (steps: number) => ({
     dataset: "ring-8",
     backend: "cpu",
     architecture: { name: "mlp", options: { hidden: [16], latentDim: 4 } },
-    train: { steps, batchSize: 16, logEvery: 10 },
+    // Checkpoints every 50 steps: a cell killed mid-run resumes from one.
+    train: { steps, batchSize: 16, logEvery: 10, checkpointEvery: 50 },
     evaluate: { every: steps, metrics: [{ name: "mode-coverage", options: { samples: 300 } }] },
   },
   axes: {
@@ -76,9 +78,20 @@ Deno.test("killed with SIGKILL and rerun, every cell is done once and the summar
     stderr: "null",
   }).spawn();
   const deadline = Date.now() + 60_000;
-  while ((await readResults(join(out, "results.jsonl"))).length < 3) {
-    assert.ok(Date.now() < deadline, "no cell finished within a minute");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  // Kill once 3 cells are done and the running one has a checkpoint: it must resume from it.
+  const midway = async () => {
+    const done = new Set((await readResults(join(out, "results.jsonl"))).map((r) => r.cellId));
+    if (done.size < 3) return false;
+    for await (const cell of Deno.readDir(join(out, "cells"))) {
+      if (!done.has(cell.name) && await readCheckpointState(join(out, "cells", cell.name))) {
+        return true;
+      }
+    }
+    return false;
+  };
+  while (!(await midway().catch(() => false))) {
+    assert.ok(Date.now() < deadline, "no cell reached a checkpoint within a minute");
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   child.kill("SIGKILL");
   await child.status;
