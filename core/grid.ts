@@ -46,8 +46,6 @@ export interface Cell {
   id: string;
   /** `loss=minimax,addons=minibatch-discrimination,seed=2` */
   label: string;
-  /** The label without the seed: the row of the summary this cell pools into. */
-  group: string;
   /** The axis values of this cell, by config path. */
   overrides: Record<string, unknown>;
   seed: number;
@@ -168,7 +166,6 @@ export async function expandGrid(
         index: cells.length,
         id: await hashConfig(config),
         label,
-        group,
         overrides,
         seed,
         config,

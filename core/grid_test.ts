@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { builtinRegistry } from "./builtins.ts";
 import { ConfigError } from "./errors.ts";
 import { expandGrid, parseGrid, setPath } from "./grid.ts";
+import { groupOf } from "./results.ts";
 
 const base = {
   dataset: "ring-8",
@@ -33,7 +34,7 @@ Deno.test("a grid is the product of its axes times the seeds, in declared order"
     "loss=non-saturating,addons=minibatch-discrimination,seed=2",
   ]);
   assert.deepEqual(cells.map((c) => c.index), [0, 1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(cells[2].group, "loss=minimax,addons=minibatch-discrimination");
+  assert.equal(groupOf(cells[2].label), "loss=minimax,addons=minibatch-discrimination");
   assert.deepEqual(cells[2].config.discriminator.addons, [
     { name: "minibatch-discrimination", options: { kernels: 100, dims: 5 } },
   ]);
@@ -70,7 +71,7 @@ Deno.test("include adds combinations, exclude drops the matching ones", async ()
     }),
     builtinRegistry(),
   );
-  assert.deepEqual(cells.map((c) => c.group), [
+  assert.deepEqual(cells.map((c) => groupOf(c.label)), [
     "loss=minimax,dSteps=1",
     "loss=non-saturating,dSteps=1",
     "loss=non-saturating,dSteps=2",

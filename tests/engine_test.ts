@@ -215,6 +215,9 @@ Deno.test("batch-norm, SGD and a 1-D dataset train end to end; the D has BN laye
   assert.equal(result.metrics.modes, 1 - Number(result.metrics.highQuality === 0));
   const png = decodePng(await Deno.readFile(join(dir, "samples", "step-000020.png")));
   assert.deepEqual([png.width, png.height], [640, 320], "1-D data is drawn as histograms");
+  // The saved D has one batch-norm layer: the second hidden layer's (the first is skipped).
+  const topology = await Deno.readTextFile(join(dir, "checkpoint", "discriminator", "model.json"));
+  assert.equal(topology.match(/"class_name":"BatchNormalization"/g)?.length, 1);
 });
 
 Deno.test("Adam, SGD and momentum give different runs from the same seed", async () => {
