@@ -22,7 +22,7 @@ export default definePlugin({
     latentDistribution: z.enum(["normal", "uniform"]).default("normal"),
     leak: z.number().min(0).default(0.2),
   }),
-  create: ({ layers, options, rng, dataset, splice }) => {
+  create: ({ layers, options, rng, dataset, logits, splice }) => {
     const [height, width, channels] = dataset.shape;
     const scale = 2 ** options.depth;
     if (dataset.shape.length !== 3 || height !== width || height % scale !== 0) {
@@ -64,7 +64,7 @@ export default definePlugin({
     const generator = layers.model({ inputs: z, outputs: g, name: "generator" });
 
     const x = layers.input({ shape: dataset.shape });
-    let d = x;
+    let d = splice("input", x, { index: -1, count: depth });
     const features: tfl.SymbolicTensor[] = [];
     widths.forEach((filters, index) => {
       const site = { index, count: depth };
@@ -73,11 +73,12 @@ export default definePlugin({
         splice("pre-activation", applyLayer(conv(filters, false), d), site),
       );
       features.push(d);
+      d = splice("post-activation", d, site);
     });
     let h = applyLayer(layers.layers.flatten(), d);
-    features[features.length - 1] = h;
+    features[features.length - 1] = applyLayer(layers.layers.flatten(), features.at(-1)!);
     h = splice("features", h, { index: depth - 1, count: depth });
-    const logit = applyLayer(layers.layers.dense({ units: 1, kernelInitializer: init() }), h);
+    const logit = applyLayer(layers.layers.dense({ units: logits, kernelInitializer: init() }), h);
     return networks(layers, {
       latentDim: options.latentDim,
       latentDistribution: options.latentDistribution,

@@ -1,5 +1,6 @@
 import { type tfl, z } from "../deps.ts";
 import { definePlugin } from "../core/plugin.ts";
+import { WeightNormDense } from "../plugins/weight_norm_dense.ts";
 import { applyLayer, networks } from "./_networks.ts";
 
 const activation = z.enum(["relu", "leaky-relu", "tanh", "softplus", "elu"]);
@@ -25,12 +26,14 @@ export default definePlugin({
     /** "auto": tanh for data in [-1, 1], sigmoid for [0, 1], else linear. */
     outputActivation: z.enum(["auto", "tanh", "sigmoid", "linear"]).default("auto"),
     generatorBatchNorm: z.boolean().default(false),
+    /** Weight normalisation (Salimans & Kingma 2016) in every dense layer of G and D. */
+    weightNorm: z.boolean().default(false),
   }),
-  create: ({ layers, options, rng, dataset, splice }) => {
+  create: ({ layers, options, rng, dataset, logits, splice }) => {
     const { shape, range } = dataset;
     const dataDim = shape.reduce((a, b) => a * b, 1);
-    const dense = (units: number) =>
-      layers.layers.dense({
+    const dense = (units: number): tfl.layers.Layer =>
+      options.weightNorm ? new WeightNormDense({ units, seed: rng.seed() }) : layers.layers.dense({
         units,
         kernelInitializer: layers.initializers.glorotUniform({ seed: rng.seed() }),
       });
@@ -61,16 +64,18 @@ export default definePlugin({
     const generator = layers.model({ inputs: z, outputs: h, name: "generator" });
 
     const x = layers.input({ shape });
-    let d = shape.length > 1 ? applyLayer(layers.layers.flatten(), x) : x;
     const hidden = options.discriminatorHidden ?? options.hidden;
+    let d = splice("input", x, { index: -1, count: hidden.length });
+    if (shape.length > 1) d = applyLayer(layers.layers.flatten(), d);
     const features: tfl.SymbolicTensor[] = [];
     hidden.forEach((units, index) => {
       const site = { index, count: hidden.length };
       d = activate(splice("pre-activation", applyLayer(dense(units), d), site));
       features.push(d);
+      d = splice("post-activation", d, site);
     });
     d = splice("features", d, { index: hidden.length - 1, count: hidden.length });
-    const logit = applyLayer(dense(1), d);
+    const logit = applyLayer(dense(logits), d);
     return networks(layers, {
       latentDim: options.latentDim,
       latentDistribution: options.latentDistribution,

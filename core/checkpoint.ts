@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { tf, tfl } from "../deps.ts";
-import type { DatasetInfo, Networks } from "./plugin.ts";
+import type { DatasetInfo, JsonValue, Networks, PluginState } from "./plugin.ts";
 import type { RngState } from "./rng.ts";
 
 /** What state.json records. */
@@ -21,6 +21,8 @@ export interface CheckpointState {
   dataset: DatasetInfo;
   /** Shapes and dtypes of each optimizer's weights, stored one after the other in optimizers.bin. */
   optimizers: { discriminator: TensorSpec[]; generator: TensorSpec[] };
+  /** Each stateful plugin's JSON values and the specs of its tensors (in plugins.bin). */
+  plugins?: Record<string, { values: Record<string, JsonValue>; tensors: TensorSpec[] }>;
 }
 
 /** A tensor with the name an optimizer gave it. */
@@ -38,6 +40,8 @@ export interface Checkpoint {
   generator: tf.Tensor[];
   discriminator: tf.Tensor[];
   optimizers: { discriminator: NamedTensor[]; generator: NamedTensor[] };
+  /** Each stateful plugin's state, keyed by where the config names it. */
+  plugins: Record<string, PluginState>;
 }
 
 function flatten(data: tf.io.WeightData): ArrayBuffer {
@@ -123,39 +127,101 @@ export async function setOptimizerWeights(
   tf.dispose(weights.filter((w) => isPower(w.name)).map((w) => w.tensor));
 }
 
+/** Tensors laid end to end in one file, described by specs kept in state.json. */
+async function encodeTensors(
+  named: NamedTensor[],
+): Promise<{ specs: TensorSpec[]; bytes: Uint8Array }> {
+  const specs: TensorSpec[] = [];
+  const chunks: Uint8Array[] = [];
+  for (const { name, tensor } of named) {
+    const values = await tensor.data();
+    specs.push({ name, shape: tensor.shape, dtype: tensor.dtype as TensorSpec["dtype"] });
+    chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice());
+  }
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
+  return { specs, bytes };
+}
+
+/** The inverse of {@linkcode encodeTensors}: fresh tensors the caller owns. */
+function decodeTensors(specs: TensorSpec[], bytes: Uint8Array, file: string): NamedTensor[] {
+  let offset = 0;
+  const tensors = specs.map(({ name, shape, dtype }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const buffer = bytes.buffer.slice(
+      bytes.byteOffset + offset,
+      bytes.byteOffset + offset + size * 4,
+    );
+    offset += size * 4;
+    const values = dtype === "int32" ? new Int32Array(buffer) : new Float32Array(buffer);
+    return { name, tensor: tf.tensor(values, shape, dtype) };
+  });
+  if (offset !== bytes.byteLength) {
+    tf.dispose(tensors.map((t) => t.tensor));
+    throw new Error(
+      `${file}: expected ${offset} bytes as state.json describes, found ${bytes.byteLength}`,
+    );
+  }
+  return tensors;
+}
+
 /** Writes RUN/checkpoint/ atomically (temp directory, then renames). */
 export async function saveCheckpoint(
   runDir: string,
-  state: Omit<CheckpointState, "optimizers">,
+  state: Omit<CheckpointState, "optimizers" | "plugins">,
   networks: Networks,
   optimizers: { discriminator: tf.Optimizer; generator: tf.Optimizer },
+  plugins: Record<string, PluginState> = {},
 ): Promise<void> {
   const final = join(runDir, "checkpoint");
   const temp = `${final}.tmp-${Deno.pid}`;
   await Deno.remove(temp, { recursive: true }).catch(() => {});
   await saveModel(networks.generator, join(temp, "generator"));
   await saveModel(networks.discriminator, join(temp, "discriminator"));
-  const specs: CheckpointState["optimizers"] = { discriminator: [], generator: [] };
-  const chunks: Uint8Array[] = [];
+  const owned: tf.Tensor[] = [];
+  const optimizerTensors: NamedTensor[] = [];
+  const counts = { discriminator: 0, generator: 0 };
   for (const side of ["discriminator", "generator"] as const) {
-    for (const { name, tensor } of await optimizerWeights(optimizers[side])) {
-      const values = await tensor.data();
-      specs[side].push({ name, shape: tensor.shape, dtype: tensor.dtype as TensorSpec["dtype"] });
-      chunks.push(
-        new Uint8Array(
-          values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength),
-        ),
-      );
-      // getWeights hands out the optimizer's own variables (kept) and fresh tensors (freed).
-      if (!(tensor instanceof tf.Variable)) tensor.dispose();
-    }
+    const weights = await optimizerWeights(optimizers[side]);
+    counts[side] = weights.length;
+    optimizerTensors.push(...weights);
+    // getWeights hands out the optimizer's own variables (kept) and fresh tensors (freed).
+    owned.push(...weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
   }
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
-  await Deno.writeFile(join(temp, "optimizers.bin"), bytes);
+  const encoded = await encodeTensors(optimizerTensors);
+  tf.dispose(owned);
+  await Deno.writeFile(join(temp, "optimizers.bin"), encoded.bytes);
+  const pluginSpecs: CheckpointState["plugins"] = {};
+  const pluginTensors: NamedTensor[] = [];
+  for (const [owner, values] of Object.entries(plugins)) {
+    const json: Record<string, JsonValue> = {};
+    const tensors: TensorSpec[] = [];
+    for (const [name, value] of Object.entries(values)) {
+      if (value instanceof tf.Tensor) {
+        pluginTensors.push({ name: `${owner}/${name}`, tensor: value });
+      } else json[name] = value;
+    }
+    pluginSpecs[owner] = { values: json, tensors };
+  }
+  const pluginBlob = await encodeTensors(pluginTensors);
+  for (const spec of pluginBlob.specs) {
+    const slash = spec.name.lastIndexOf("/");
+    pluginSpecs[spec.name.slice(0, slash)].tensors.push({
+      ...spec,
+      name: spec.name.slice(slash + 1),
+    });
+  }
+  await Deno.writeFile(join(temp, "plugins.bin"), pluginBlob.bytes);
   await Deno.writeTextFile(
     join(temp, "state.json"),
-    JSON.stringify({ ...state, optimizers: specs }),
+    JSON.stringify({
+      ...state,
+      optimizers: {
+        discriminator: encoded.specs.slice(0, counts.discriminator),
+        generator: encoded.specs.slice(counts.discriminator),
+      },
+      plugins: pluginSpecs,
+    }),
   );
   // Swap: the old checkpoint stays whole until the new one is in place.
   const old = `${final}.old`;
@@ -179,26 +245,35 @@ export async function loadCheckpoint(runDir: string): Promise<Checkpoint | undef
   }
   const state = await readCheckpointState(runDir);
   if (!state) return undefined;
-  const bytes = await Deno.readFile(join(final, "optimizers.bin"));
-  let offset = 0;
-  const read = (specs: TensorSpec[]) =>
-    specs.map(({ name, shape, dtype }) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const buffer = bytes.buffer.slice(
-        bytes.byteOffset + offset,
-        bytes.byteOffset + offset + size * 4,
-      );
-      offset += size * 4;
-      const values = dtype === "int32" ? new Int32Array(buffer) : new Float32Array(buffer);
-      return { name, tensor: tf.tensor(values, shape, dtype) };
-    });
+  const optimizerFile = join(final, "optimizers.bin");
+  const optimizerTensors = decodeTensors(
+    [...state.optimizers.discriminator, ...state.optimizers.generator],
+    await Deno.readFile(optimizerFile),
+    optimizerFile,
+  );
+  const pluginFile = join(final, "plugins.bin");
+  const owners = Object.entries(state.plugins ?? {});
+  const pluginTensors = decodeTensors(
+    owners.flatMap(([owner, { tensors }]) =>
+      tensors.map((t) => ({ ...t, name: `${owner}/${t.name}` }))
+    ),
+    owners.length ? await Deno.readFile(pluginFile) : new Uint8Array(),
+    pluginFile,
+  );
+  const plugins: Record<string, PluginState> = {};
+  for (const [owner, { values }] of owners) plugins[owner] = { ...values };
+  for (const { name, tensor } of pluginTensors) {
+    const slash = name.lastIndexOf("/");
+    plugins[name.slice(0, slash)][name.slice(slash + 1)] = tensor;
+  }
   return {
     state,
     generator: await loadWeights(join(final, "generator")),
     discriminator: await loadWeights(join(final, "discriminator")),
     optimizers: {
-      discriminator: read(state.optimizers.discriminator),
-      generator: read(state.optimizers.generator),
+      discriminator: optimizerTensors.slice(0, state.optimizers.discriminator.length),
+      generator: optimizerTensors.slice(state.optimizers.discriminator.length),
     },
+    plugins,
   };
 }

@@ -5,33 +5,31 @@
  *
  * @module
  */
-import { tf, tfl } from "../deps.ts";
+import { join } from "node:path";
+import { tf } from "../deps.ts";
+import { writeJsonAtomic } from "./atomic.ts";
 import { type BackendInfo, throwDeviceErrors, useBackend } from "./backend.ts";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { type ExperimentConfig, type ExperimentInput, parseConfig } from "./config.ts";
-import { ConfigError, PluginError } from "./errors.ts";
-import { type Experiment, type ResolvedPlugin, resolveExperiment } from "./experiment.ts";
-import type {
-  Addon,
-  AddonPoint,
-  AddonSite,
-  Dataset,
-  DiscriminatorOutput,
-  LossInputs,
-  Networks,
-  PluginContracts,
-  PluginKind,
-  Regularizer,
-} from "./plugin.ts";
-import type { Registry } from "./registry.ts";
-import { createRng, type Rng } from "./rng.ts";
+import { ConfigError } from "./errors.ts";
+import { resolveExperiment } from "./experiment.ts";
 import { hashConfig } from "./hash.ts";
-import { RunDirectory } from "./run_directory.ts";
+import type { DiscriminatorOutput, LossInputs } from "./plugin.ts";
+import type { Registry } from "./registry.ts";
+import { createRng } from "./rng.ts";
 import {
-  type Checkpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-  setOptimizerWeights,
-} from "./checkpoint.ts";
+  buildRun,
+  discriminate,
+  type LabeledSet,
+  latent,
+  measure,
+  restoreRun,
+  type Run,
+  runState,
+  sampleLabeled,
+} from "./run.ts";
+import { RunDirectory } from "./run_directory.ts";
+import { supervisedLoss } from "./semi_supervised.ts";
 
 /** The numbers a run reports at a logging step. */
 export interface StepStats {
@@ -111,7 +109,16 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
     ? await loadCheckpoint(options.outDir)
     : undefined;
   if (checkpoint) {
-    await restore(run, optimizers, checkpoint, configHash, options.outDir!).catch((error) => {
+    if (checkpoint.state.configHash !== configHash) {
+      dispose();
+      throw new ConfigError(options.outDir!, [{
+        path: "",
+        message:
+          `Cannot resume: the checkpoint was made with config ${checkpoint.state.configHash}, ` +
+          `this config is ${configHash} (resume with the run's own config.json)`,
+      }]);
+    }
+    await restoreRun(run, checkpoint, optimizers).catch((error) => {
       dispose();
       throw error;
     });
@@ -132,6 +139,7 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   });
   options.onStart?.({ backend, config: experiment.config });
   await directory?.writeConfig(experiment.config);
+  if (directory && run.labeled) await writeLabeled(directory.path, run.labeled);
   let step = checkpoint?.state.step ?? 0;
   try {
     const outcome = await loop(
@@ -157,150 +165,6 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   }
 }
 
-/** Puts a checkpoint's weights, optimizer state and random streams into a freshly built run. */
-async function restore(
-  run: Run,
-  optimizers: { discriminator: tf.Optimizer; generator: tf.Optimizer },
-  checkpoint: Checkpoint,
-  configHash: string,
-  runDir: string,
-): Promise<void> {
-  if (checkpoint.state.configHash !== configHash) {
-    throw new ConfigError(runDir, [{
-      path: "",
-      message:
-        `Cannot resume: the checkpoint was made with config ${checkpoint.state.configHash}, ` +
-        `this config is ${configHash} (resume with the run's own config.json)`,
-    }]);
-  }
-  run.networks.generator.setWeights(checkpoint.generator);
-  run.networks.discriminator.setWeights(checkpoint.discriminator);
-  await setOptimizerWeights(optimizers.discriminator, checkpoint.optimizers.discriminator);
-  await setOptimizerWeights(optimizers.generator, checkpoint.optimizers.generator);
-  tf.dispose([...checkpoint.generator, ...checkpoint.discriminator]);
-  run.rng.data = createRng(checkpoint.state.rng.data);
-  run.rng.noise = createRng(checkpoint.state.rng.noise);
-}
-
-/** Everything a run builds from its plugins. */
-interface Run {
-  dataset: Dataset;
-  networks: Networks;
-  discriminatorLoss: NonNullable<PluginContracts["loss"]["discriminator"]>;
-  generatorLosses: {
-    until?: number;
-    loss: NonNullable<PluginContracts["loss"]["generator"]>;
-  }[];
-  regularizers: Regularizer[];
-  metrics: PluginContracts["metric"][];
-  rng: { data: Rng; noise: Rng };
-  dispose(): void;
-}
-
-async function buildRun(experiment: Experiment, source: string): Promise<Run> {
-  const { config } = experiment;
-  const root = createRng(config.seed);
-  const init = root.fork("init");
-  const create = async <K extends PluginKind>(
-    resolved: ResolvedPlugin<K>,
-    extra: Record<string, unknown> = {},
-  ): Promise<PluginContracts[K]> => {
-    const label = `${resolved.plugin.kind} "${resolved.plugin.name}"`;
-    try {
-      const contract = await (resolved.plugin.create as (c: unknown) => unknown)({
-        tf,
-        layers: tfl,
-        options: resolved.options,
-        rng: init.fork(resolved.path),
-        ...extra,
-      });
-      return wrapHooks(contract as PluginContracts[K], label);
-    } catch (error) {
-      throw error instanceof PluginError ? error : new PluginError(label, "create", error);
-    }
-  };
-  const dataset = await create(experiment.dataset);
-  const addons = await Promise.all(experiment.addons.map((a) => create(a)));
-  const networks = await create(experiment.architecture, {
-    dataset: dataset.info,
-    splice: spliceAddons(addons),
-  });
-  const lossSide = async (
-    resolved: ResolvedPlugin<"loss">,
-    side: "discriminator" | "generator",
-    path: string,
-  ) => {
-    const fn = (await create(resolved))[side];
-    if (!fn) {
-      throw new ConfigError(source, [{
-        path,
-        message: `loss "${resolved.plugin.name}" defines no ${side} loss`,
-      }]);
-    }
-    return fn;
-  };
-  const run: Run = {
-    dataset,
-    networks,
-    discriminatorLoss: await lossSide(
-      experiment.discriminatorLoss,
-      "discriminator",
-      "loss.discriminator",
-    ),
-    generatorLosses: await Promise.all(experiment.generatorLosses.map(async (entry, i) => ({
-      until: entry.until,
-      loss: await lossSide(entry.loss, "generator", `loss.generator[${i}]`),
-    }))),
-    regularizers: await Promise.all(experiment.regularizers.map((r) => create(r))),
-    metrics: await Promise.all(
-      experiment.metrics.map((m) => create(m, { dataset: dataset.info })),
-    ),
-    rng: { data: root.fork("data"), noise: root.fork("noise") },
-    dispose() {
-      networks.generator.dispose();
-      networks.discriminator.dispose();
-      dataset.dispose?.();
-    },
-  };
-  return run;
-}
-
-/** Wraps every function of a plugin's contract so that its errors name the plugin and hook. */
-function wrapHooks<T>(contract: T, label: string): T {
-  if (contract === null || typeof contract !== "object" || contract instanceof tfl.LayersModel) {
-    return contract;
-  }
-  const wrapped = Object.create(Object.getPrototypeOf(contract));
-  for (const [key, value] of Object.entries(contract)) {
-    wrapped[key] = typeof value !== "function"
-      ? value
-      : function (this: unknown, ...args: unknown[]) {
-        try {
-          const out = value.apply(this, args);
-          return out instanceof Promise
-            ? out.catch((error) => {
-              throw error instanceof PluginError ? error : new PluginError(label, key, error);
-            })
-            : out;
-        } catch (error) {
-          throw error instanceof PluginError ? error : new PluginError(label, key, error);
-        }
-      };
-  }
-  return wrapped;
-}
-
-function spliceAddons(addons: Addon[]) {
-  return (point: AddonPoint, x: tfl.SymbolicTensor, site: AddonSite): tfl.SymbolicTensor => {
-    for (const addon of addons) {
-      if (addon.point !== point) continue;
-      const layer = addon.layer(site);
-      if (layer) x = layer.apply(x) as tfl.SymbolicTensor;
-    }
-    return x;
-  };
-}
-
 function makeOptimizer(o: ExperimentConfig["train"]["optimizer"]): tf.Optimizer {
   switch (o.name) {
     case "adam":
@@ -312,21 +176,18 @@ function makeOptimizer(o: ExperimentConfig["train"]["optimizer"]): tf.Optimizer 
   }
 }
 
-/** D(x) as a probability: sigmoid of the logit, or Z/(Z+1) for K-class logits ([IMP]). */
+/** Writes RUN/labeled.json: which training examples semi-supervised mode uses, and their labels. */
+async function writeLabeled(runDir: string, labeled: LabeledSet): Promise<void> {
+  await writeJsonAtomic(join(runDir, "labeled.json"), {
+    count: labeled.indices.length,
+    indices: labeled.indices,
+    labels: Array.from(await labeled.labels.data()),
+  });
+}
+
+/** D(x) as a probability: the sigmoid of the logit of "real" (log Z(x) for K+1 classes). */
 function probabilityReal(logits: tf.Tensor): tf.Tensor {
-  const score = logits.shape[1] === 1 ? logits : tf.logSumExp(logits, 1);
-  return tf.mean(tf.sigmoid(score));
-}
-
-function latent(networks: Networks, rng: Rng, n: number): tf.Tensor2D {
-  const values = rng.fill(new Float32Array(n * networks.latentDim), networks.latentDistribution);
-  return tf.tensor2d(values, [n, networks.latentDim]);
-}
-
-function discriminate(networks: Networks, x: tf.Tensor, training: boolean): DiscriminatorOutput {
-  const out = networks.discriminator.apply(x, { training }) as tf.Tensor | tf.Tensor[];
-  const [logits, ...features] = Array.isArray(out) ? out : [out];
-  return { logits, features };
+  return tf.mean(tf.sigmoid(logits));
 }
 
 const STAT_KEYS = new Set(["step", "dLoss", "gLoss", "dReal", "dFake"]);
@@ -355,10 +216,12 @@ async function loop(
   const { steps, batchSize, dSteps, logEvery, checkpointEvery } = config.train;
   const dOptimizer = optimizers.discriminator;
   const gOptimizer = optimizers.generator;
-  const variables = (model: tfl.LayersModel) =>
-    model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const dVariables = variables(networks.discriminator);
-  const gVariables = variables(networks.generator);
+  const { discriminator: dVariables, generator: gVariables } = run.variables;
+  const observe = (player: "discriminator" | "generator", variables: tf.Variable[]) => {
+    for (const regularizer of run.regularizers) {
+      if (regularizer.observe) tf.tidy(() => regularizer.observe!(player, variables));
+    }
+  };
   // A run resumed from its last checkpoint reports the evaluation it had already made.
   let metrics = metricsOf(directory?.lastMetricsRow() ?? {});
   let lastReport = { time: performance.now(), step: firstStep - 1 };
@@ -370,20 +233,30 @@ async function loop(
     const keep = (t: tf.Tensor) => (kept.push(tf.keep(t)), t);
     for (let k = 1; k <= dSteps; k++) {
       const withStats = logging && k === dSteps;
+      observe("discriminator", dVariables);
       tf.tidy(() => {
         const real = dataset.sample(run.rng.data, batchSize);
         const z = latent(networks, run.rng.noise, batchSize);
         // Outside minimize, so the tape does not record G's forward pass in D's update.
         const fakeX = networks.generator.apply(z, { training: true }) as tf.Tensor;
+        const labeled = run.labeled && sampleLabeled(run.labeled, run.rng.data, batchSize);
         const cost = dOptimizer.minimize(
           () => {
             const inputs: LossInputs = {
-              real: discriminate(networks, real.x, true),
-              fake: discriminate(networks, fakeX, true),
+              real: discriminate(run, real.x, true),
+              fake: discriminate(run, fakeX, true),
               labels: real.labels,
               step,
             };
             let loss = run.discriminatorLoss(inputs);
+            if (labeled) {
+              // [IMP]: the supervised cross-entropy plus the weighted unsupervised GAN loss.
+              const classLogits = discriminate(run, labeled.x, true).classLogits!;
+              loss = tf.add(
+                supervisedLoss(classLogits, labeled.labels),
+                tf.mul(run.labeled!.unsupervisedWeight, loss),
+              );
+            }
             for (const regularizer of run.regularizers) {
               if (regularizer.discriminator) {
                 loss = tf.add(
@@ -403,10 +276,12 @@ async function loop(
         );
         if (cost) keep(cost);
       });
+      run.average?.update();
     }
     const generatorLoss = run.generatorLosses.find((e) =>
       e.until === undefined || step <= e.until
     )!;
+    observe("generator", gVariables);
     tf.tidy(() => {
       const z = latent(networks, run.rng.noise, batchSize);
       let real: DiscriminatorOutput | undefined;
@@ -414,7 +289,7 @@ async function loop(
       const realOutput = () => {
         if (!real) {
           const batch = dataset.sample(run.rng.data, batchSize);
-          real = discriminate(networks, batch.x, true);
+          real = discriminate(run, batch.x, true);
           labels = batch.labels;
         }
         return real;
@@ -422,7 +297,7 @@ async function loop(
       const cost = gOptimizer.minimize(
         () => {
           const fake = discriminate(
-            networks,
+            run,
             networks.generator.apply(z, { training: true }) as tf.Tensor,
             true,
           );
@@ -488,6 +363,7 @@ async function loop(
         },
         networks,
         optimizers,
+        runState(run),
       );
     }
   }
@@ -500,34 +376,19 @@ async function evaluate(
   stats: StepStats,
   directory: RunDirectory | undefined,
 ): Promise<MetricsRow> {
-  const rng = createRng(config.seed).fork(`evaluate-${stats.step}`);
-  const generate = (n: number) =>
-    tf.tidy(() =>
-      run.networks.generator.apply(latent(run.networks, rng, n), { training: false }) as tf.Tensor
-    );
   const row: MetricsRow = { ...stats };
-  // A scope reclaims whatever tensors a metric forgets to dispose.
-  tf.engine().startScope();
-  try {
-    for (const metric of run.metrics) {
-      const numbers = await metric.evaluate({
-        tf,
-        step: stats.step,
-        dataset: run.dataset,
-        rng,
-        generate,
-      });
-      for (const [key, value] of Object.entries(numbers)) {
-        if (key in row) throw new Error(`Two metrics report a number named "${key}"`);
-        row[key] = value;
-      }
-    }
-    if (directory) {
-      await directory.appendMetrics(row);
-      await directory.writeSamples(stats.step, run.dataset, generate, rng, config.evaluate.samples);
-    }
-  } finally {
-    tf.engine().endScope();
+  for (const [key, value] of Object.entries(await measure(run, run.metrics, stats.step))) {
+    if (key in row) throw new Error(`A metric reports a number named "${key}", a training stat`);
+    row[key] = value;
+  }
+  if (directory) {
+    await directory.appendMetrics(row);
+    const rng = createRng(config.seed).fork(`samples-${stats.step}`);
+    const generate = (n: number) =>
+      tf.tidy(() =>
+        run.networks.generator.apply(latent(run.networks, rng, n), { training: false }) as tf.Tensor
+      );
+    await directory.writeSamples(stats.step, run.dataset, generate, rng, config.evaluate.samples);
   }
   return row;
 }

@@ -34,10 +34,37 @@ export interface PluginContext<O> {
 
 /** The discriminator's outputs for one batch. */
 export interface DiscriminatorOutput {
-  /** Shape [n, 1]: logit of "real" (or [n, K] for a K-class discriminator). */
+  /**
+   * Shape [n, 1]: the logit of "real". For a K+1-class discriminator (semi-supervised mode) it
+   * is log Z(x) = logsumexp of the K class logits, so that sigmoid(logit) = Z/(Z+1) = D(x).
+   */
   logits: tf.Tensor;
+  /** Shape [n, K]: the class logits, in semi-supervised mode only. */
+  classLogits?: tf.Tensor;
   /** Every hidden layer's activations, first to last; the last is "the features". */
   features: tf.Tensor[];
+}
+
+/** A JSON value (what state.json can hold). */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** A plugin's state between steps: tensors (saved in binary) and JSON values. */
+export type PluginState = Record<string, tf.Tensor | JsonValue>;
+
+/**
+ * Any plugin's contract may keep state that a checkpoint must carry for a resumed run to equal
+ * an uninterrupted one (running averages, random streams). `saveState` returns the plugin's own
+ * tensors, which the caller reads and does not dispose; `loadState` receives tensors it owns.
+ */
+export interface Stateful {
+  saveState?(): PluginState;
+  loadState?(state: PluginState): void;
 }
 
 /** What a loss sees at one step. `real` is computed lazily in the generator's step. */
@@ -51,27 +78,36 @@ export interface LossInputs {
 }
 
 /** A loss: either side may be missing. Each returns a scalar to minimise. */
-export interface Loss {
+export interface Loss extends Stateful {
   discriminator?(inputs: LossInputs): tf.Scalar;
   generator?(inputs: LossInputs): tf.Scalar;
 }
 
-/** Where an add-on splices into the discriminator. */
-export type AddonPoint = "pre-activation" | "features";
+/**
+ * Where an add-on splices into the discriminator: on its input, on each hidden layer before
+ * or after its activation, or on the last hidden layer's output (the features).
+ */
+export type AddonPoint = "input" | "pre-activation" | "post-activation" | "features";
 
 /** The place an add-on's layer goes: the hidden layer's index and width. */
 export interface AddonSite {
-  /** Hidden layer index from 0 ("features": the last hidden layer's index). */
+  /** Hidden layer index from 0 ("features": the last hidden layer's index; "input": -1). */
   index: number;
   /** The number of hidden layers in the discriminator. */
   count: number;
 }
 
 /** A discriminator add-on: a factory of layers inserted at one kind of point. */
-export interface Addon {
+export interface Addon extends Stateful {
   point: AddonPoint;
   /** Returns the layer for this site, or null to leave the site alone. */
   layer(site: AddonSite): tfl.layers.Layer | null;
+  /**
+   * Asks for a reference batch of this many real examples (virtual batch norm): the engine
+   * draws it once with the run's seed, keeps it in the checkpoint, and puts it in front of
+   * every batch D sees, removing its rows from D's outputs. Its rows are the first ones.
+   */
+  referenceBatch?: number;
 }
 
 /** What a regularizer sees: the loss inputs plus the player's trainable variables. */
@@ -80,15 +116,28 @@ export interface PenaltyInputs extends LossInputs {
 }
 
 /** A regularizer: a penalty added to one or both players' costs. */
-export interface Regularizer {
+export interface Regularizer extends Stateful {
   discriminator?(inputs: PenaltyInputs): tf.Scalar;
   generator?(inputs: PenaltyInputs): tf.Scalar;
+  /**
+   * Called before each of a player's updates, outside the gradient tape, with the player's
+   * current variables (historical averaging records them here).
+   */
+  observe?(player: "discriminator" | "generator", variables: tf.Variable[]): void;
 }
 
 /** A batch from a dataset. */
 export interface Batch {
   x: tf.Tensor;
   labels?: tf.Tensor;
+}
+
+/** A whole split of a finite dataset, in the dataset's shape and range. */
+export interface Examples {
+  /** Shape [n, ...info.shape]. */
+  x: tf.Tensor;
+  /** Shape [n], int32 class indices, when labelled. */
+  labels?: tf.Tensor1D;
 }
 
 /** What a dataset tells the rest of the run. */
@@ -105,29 +154,43 @@ export interface DatasetInfo {
   numClasses?: number;
   /** Mixture components, for mode-coverage metrics. */
   modes?: { means: number[][]; std: number };
+  /** A hash of the training data's content (caches, such as domain classifiers, key on it). */
+  digest?: string;
+  /** Number of held-out test examples, when the dataset has a test split. */
+  testSize?: number;
 }
 
 /** A dataset: seeded batches of examples. */
-export interface Dataset {
+export interface Dataset extends Stateful {
   info: DatasetInfo;
-  /** Draws n examples with `rng`. Called inside `tf.tidy`. */
+  /** Draws n examples of the training split with `rng`. Called inside `tf.tidy`. */
   sample(rng: Rng, n: number): Batch;
+  /**
+   * A finite dataset's splits: `train` is what `sample` draws from; `test` is held out from
+   * training (metrics score on it). The dataset owns these tensors.
+   */
+  splits?: { train: Examples; test?: Examples };
   dispose?(): void;
 }
 
 /** What the architecture builds. */
-export interface Networks {
+export interface Networks extends Stateful {
   latentDim: number;
   latentDistribution: "normal" | "uniform";
   /** Maps [n, latentDim] to [n, ...dataset shape]. */
   generator: tfl.LayersModel;
-  /** Maps [n, ...dataset shape] to [logits, ...hidden activations]. */
+  /**
+   * Maps [n, ...dataset shape] to [logits, ...hidden activations]; the logits have
+   * `ArchitectureContext.logits` columns.
+   */
   discriminator: tfl.LayersModel;
 }
 
 /** What an architecture's `create` receives beyond the common context. */
 export interface ArchitectureContext {
   dataset: DatasetInfo;
+  /** Columns of D's logits: 1, or K (the dataset's classes) in semi-supervised mode. */
+  logits: number;
   /** Applies every add-on registered for `point` to `x`, in config order. */
   splice(point: AddonPoint, x: tfl.SymbolicTensor, site: AddonSite): tfl.SymbolicTensor;
 }
@@ -141,10 +204,15 @@ export interface EvaluationContext {
   rng: Rng;
   /** n generator samples in the dataset's shape; the caller disposes the tensor. */
   generate(n: number): tf.Tensor;
+  /**
+   * D's class logits [n, K] for examples x (inference mode, with the EMA of D's weights when
+   * `evaluate.ema` is set); only in semi-supervised mode. The caller disposes the tensor.
+   */
+  classify?(x: tf.Tensor): tf.Tensor;
 }
 
 /** A metric: named numbers from an evaluation. */
-export interface Metric {
+export interface Metric extends Stateful {
   evaluate(context: EvaluationContext): Promise<Record<string, number>>;
 }
 

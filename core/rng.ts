@@ -77,6 +77,6 @@ export function createRng(seed: number | RngState): Rng {
       else for (let i = 0; i < out.length; i++) out[i] = 2 * uniform() - 1;
       return out;
     },
-    state: () => [a, b, c, d],
+    state: () => [a >>> 0, b >>> 0, c >>> 0, d >>> 0],
   };
 }

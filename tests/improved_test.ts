@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tf } from "../deps.ts";
+import { useBackend } from "../core/backend.ts";
+import { builtinRegistry } from "../core/builtins.ts";
+import { type ExperimentInput, parseConfig } from "../core/config.ts";
+import { train } from "../core/engine.ts";
+import { ConfigError } from "../core/errors.ts";
+import { resolveExperiment } from "../core/experiment.ts";
+import { buildRun, discriminate } from "../core/run.ts";
+
+/** A small semi-supervised MNIST run using every stateful technique of [IMP]. */
+const everything = (overrides: Partial<ExperimentInput> = {}): ExperimentInput => ({
+  name: "improved",
+  backend: "cpu",
+  dataset: "mnist",
+  architecture: { name: "mlp", options: { hidden: [32, 16], latentDim: 8, weightNorm: true } },
+  semiSupervised: { labels: 20 },
+  discriminator: {
+    addons: [
+      { name: "gaussian-noise", options: { stddev: 0.3, at: "input" } },
+      { name: "dropout", options: { rate: 0.2 } },
+      { name: "virtual-batch-norm", options: { referenceSize: 8 } },
+    ],
+  },
+  regularizers: ["historical-averaging", "label-smoothing"],
+  train: { steps: 40, batchSize: 16, logEvery: 10, checkpointEvery: 20 },
+  evaluate: { every: 20, metrics: ["semi-supervised-error"], ema: 0.9 },
+  ...overrides,
+});
+
+Deno.test("semi-supervised mode: K logits, balanced labeled subset, feature matching by default", async () => {
+  const dir = await Deno.makeTempDir();
+  const result = await train(everything(), { registry: builtinRegistry(), outDir: dir });
+  assert.equal(result.status, "ok", result.error);
+  const error = result.metrics.semiSupervisedError;
+  assert.ok(error >= 0 && error <= 1, `error ${error}`);
+  assert.equal(result.metrics.testErrors, Math.round(error * 2000));
+  const labeled = JSON.parse(await Deno.readTextFile(join(dir, "labeled.json")));
+  assert.equal(labeled.count, 20);
+  assert.equal(new Set(labeled.indices).size, 20);
+  for (let k = 0; k < 10; k++) {
+    assert.equal(labeled.labels.filter((l: number) => l === k).length, 2, `class ${k}`);
+  }
+  const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  assert.equal(config.loss.generator[0].name, "feature-matching");
+  const model = JSON.parse(
+    await Deno.readTextFile(join(dir, "checkpoint", "discriminator", "model.json")),
+  );
+  const shapes = model.weightsManifest[0].weights.map((w: { shape: number[] }) => w.shape);
+  assert.ok(shapes.some((s: number[]) => s.length === 2 && s[1] === 10), "a 10-logit layer");
+});
+
+Deno.test("stopped at step 25 and resumed, noise, dropout, VBN, averaging and EMA replay exactly", async () => {
+  const registry = builtinRegistry();
+  const whole = await Deno.makeTempDir();
+  assert.equal((await train(everything(), { registry, outDir: whole })).status, "ok");
+  const broken = await Deno.makeTempDir();
+  const failed = await train(everything(), {
+    registry,
+    outDir: broken,
+    onStep: (step) => {
+      if (step === 25) throw new Error("stop");
+    },
+  });
+  assert.equal(failed.status, "failed");
+  const state = JSON.parse(await Deno.readTextFile(join(broken, "checkpoint", "state.json")));
+  assert.equal(state.step, 20);
+  assert.deepEqual(Object.keys(state.plugins).sort(), [
+    "discriminator.addons[0]",
+    "discriminator.addons[1]",
+    "evaluate.ema",
+    "reference-batch",
+    "regularizers[0]",
+  ]);
+  const resumed = await train(everything(), { registry, outDir: broken, resume: true });
+  assert.equal(resumed.status, "ok", resumed.error);
+  assert.equal(
+    await Deno.readTextFile(join(broken, "metrics.jsonl")),
+    await Deno.readTextFile(join(whole, "metrics.jsonl")),
+  );
+});
+
+Deno.test("with virtual batch norm, D scores each example from the reference batch alone", async () => {
+  await useBackend("cpu");
+  const config = parseConfig(everything({ semiSupervised: undefined, evaluate: {} }));
+  const run = await buildRun(resolveExperiment(config, builtinRegistry()), "(test)");
+  try {
+    const [a, b] = await tf.tidy(() => {
+      const batch = run.dataset.sample(run.rng.data, 3).x;
+      const [x0, x1, x2] = tf.split(batch, 3);
+      const score = (x: tf.Tensor) => discriminate(run, x, false).logits;
+      return [score(tf.concat([x0, x1])), score(tf.concat([x0, x2]))];
+    });
+    const [rowsA, rowsB] = [await a.data(), await b.data()];
+    assert.equal(rowsA.length, 2);
+    assert.equal(rowsA[0], rowsB[0]);
+    assert.notEqual(rowsA[1], rowsB[1]);
+    tf.dispose([a, b]);
+  } finally {
+    run.dispose();
+  }
+});
+
+Deno.test("semi-supervised mode refuses unlabeled data and unbalanced label counts", async () => {
+  const registry = builtinRegistry();
+  await assert.rejects(
+    () => train(everything({ dataset: "ring-8", discriminator: {} }), { registry }),
+    (error: unknown) =>
+      error instanceof ConfigError && /semiSupervised: .*no labeled training split/.test(
+        error.message,
+      ),
+  );
+  await assert.rejects(
+    () => train(everything({ semiSupervised: { labels: 15 } }), { registry }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /semiSupervised\.labels: expected a multiple of the 10 classes/.test(error.message),
+  );
+});
