@@ -10,6 +10,7 @@ import { parseConfig } from "./config.ts";
 import { train } from "./engine.ts";
 import { formatProgress, integerFlag, registryWith, UsageError } from "./cli_util.ts";
 import { ablateCommand, reportCommand } from "./cli_ablate.ts";
+import { evalCommand } from "./cli_eval.ts";
 import { sampleCommand } from "./cli_sample.ts";
 import { ConfigError } from "./errors.ts";
 import { loadConfigFile } from "./load_config.ts";
@@ -138,10 +139,11 @@ export async function main(args: string[]): Promise<number> {
     if (command === "ablate") return await ablateCommand(rest);
     if (command === "report") return await reportCommand(rest);
     if (command === "sample") return await sampleCommand(rest);
+    if (command === "eval") return await evalCommand(rest);
     throw new UsageError(
       `Unknown command ${
         JSON.stringify(command ?? "")
-      }: expected train, ablate, report, sample or plugins`,
+      }: expected train, ablate, report, sample, eval or plugins`,
     );
   } catch (error) {
     // A stack trace helps only when debugging gantry itself.

@@ -69,13 +69,13 @@ const REFERENCE_KEY = "reference-batch";
 const AVERAGE_KEY = "evaluate.ema";
 
 /**
- * Creates every plugin of an experiment, in a fixed order from the config's seed. `dataset`
- * replaces the config's dataset (the eval command scores a run on another dataset).
+ * Creates every plugin of an experiment, in a fixed order from the config's seed. `shape`, when
+ * given, is the example shape the dataset must have (a saved run's, when it is evaluated).
  */
 export async function buildRun(
   experiment: Experiment,
   source: string,
-  overrides: { dataset?: ResolvedPlugin<"dataset"> } = {},
+  shape?: number[],
 ): Promise<Run> {
   const { config } = experiment;
   const root = createRng(config.seed);
@@ -106,15 +106,21 @@ export async function buildRun(
     for (const thing of owned) thing.dispose();
     return new ConfigError(source, [{ path, message }]);
   };
-  const datasetRef = overrides.dataset ?? experiment.dataset;
-  const dataset = await create(datasetRef);
+  const dataset = await create(experiment.dataset);
   owned.push({ dispose: () => dataset.dispose?.() });
+  if (shape && JSON.stringify(shape) !== JSON.stringify(dataset.info.shape)) {
+    throw fail(
+      "dataset",
+      `dataset "${experiment.dataset.plugin.name}" has examples of shape ` +
+        `[${dataset.info.shape}], expected [${shape}]`,
+    );
+  }
   const semi = config.semiSupervised;
   const classes = dataset.info.numClasses ?? 0;
   if (semi && !(dataset.splits?.train.labels && classes > 1)) {
     throw fail(
       "semiSupervised",
-      `dataset "${datasetRef.plugin.name}" has no labeled training split; semi-supervised ` +
+      `dataset "${experiment.dataset.plugin.name}" has no labeled training split; semi-supervised ` +
         "mode needs one (mnist, fashion-mnist, or idx with labels)",
     );
   }

@@ -1,0 +1,146 @@
+/**
+ * `eval` scores a saved run on any dataset: it rebuilds the run from RUN/config.json, loads
+ * RUN/checkpoint/ (G, D and every plugin's state), swaps in the dataset asked for and writes the
+ * metrics' numbers to RUN/eval-<dataset>.json.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { writeJsonAtomic } from "./atomic.ts";
+import { useBackend } from "./backend.ts";
+import { loadCheckpoint } from "./checkpoint.ts";
+import { registryWith, UsageError } from "./cli_util.ts";
+import { type ExperimentConfig, parseConfig } from "./config.ts";
+import { resolveExperiment } from "./experiment.ts";
+import { pluginModuleUrl } from "./load_plugins.ts";
+import { buildRun, measure, restoreRun } from "./run.ts";
+
+const EVAL_HELP =
+  `Usage: deno task eval RUN [--dataset NAME|idx] [--images F --labels F] [--metrics a,b]
+                      [--backend B] [--plugin MODULE]...
+
+Scores RUN's saved generator and discriminator (RUN/checkpoint/) with metrics (default: the
+run's own evaluate.metrics) on a dataset (default: the run's own; image datasets are scaled to
+the run's range) and writes RUN/eval-<dataset>.json.
+  --dataset idx --images F --labels F   IDX or IDX.gz files (MNIST format); that pair is both
+                                        the test split scored and, for classifier-based
+                                        metrics, what a domain classifier learns from
+  --metrics a,b      metric plugin names, with their default options`;
+
+/** `deno task eval RUN ...` */
+export async function evalCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      dataset: { type: "string" },
+      images: { type: "string" },
+      labels: { type: "string" },
+      metrics: { type: "string" },
+      backend: { type: "string", default: "auto" },
+      plugin: { type: "string", multiple: true, default: [] },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(EVAL_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`Expected one RUN directory\n\n${EVAL_HELP}`);
+  const [runDir] = positionals;
+  if ((values.images || values.labels) && values.dataset !== "idx") {
+    throw new UsageError("--images and --labels go with --dataset idx");
+  }
+  if (values.dataset === "idx" && !values.images) {
+    throw new UsageError("--dataset idx needs --images FILE (and --labels FILE for labels)");
+  }
+  const configPath = join(runDir, "config.json");
+  const saved = await Deno.readTextFile(configPath).catch(() => {
+    throw new Error(`Cannot evaluate ${runDir}: it has no config.json (is it a run directory?)`);
+  });
+  const config = parseConfig(JSON.parse(saved), configPath);
+  const backend = await useBackend(values.backend as ExperimentConfig["backend"]);
+  const checkpoint = await loadCheckpoint(runDir);
+  if (!checkpoint) {
+    throw new Error(`Cannot evaluate ${runDir}: it has no checkpoint/ (train it first)`);
+  }
+  const evaluated: ExperimentConfig = {
+    ...config,
+    backend: values.backend as ExperimentConfig["backend"],
+    evaluate: {
+      ...config.evaluate,
+      metrics: values.metrics
+        ? values.metrics.split(",").map((name) => ({ name: name.trim(), options: {} }))
+        : config.evaluate.metrics,
+    },
+  };
+  const registry = await registryWith([
+    ...values.plugin.map((p) => pluginModuleUrl(p)),
+    ...config.plugins.map((p) => pluginModuleUrl(p)),
+  ]);
+  const range = checkpoint.state.dataset.range;
+  // Image datasets take a `range` option: they are scaled as the run's generator draws.
+  const takesRange = (name: string) =>
+    registry.has("dataset", name) &&
+    registry.get("dataset", name).options?.safeParse({ range }).success === true;
+  const datasetRef = datasetFor(
+    values,
+    config,
+    range && takesRange(values.dataset ?? "") ? range : undefined,
+  );
+  // Validated as a whole config, so a bad flag is reported like a bad field.
+  const experiment = resolveExperiment(
+    parseConfig({ ...evaluated, dataset: datasetRef }, "(eval flags)"),
+    registry,
+    "(eval flags)",
+  );
+  if (!experiment.metrics.length) {
+    throw new UsageError(`${runDir} has no evaluate.metrics: name some with --metrics`);
+  }
+  const started = performance.now();
+  const run = await buildRun(experiment, `${runDir} (eval)`, checkpoint.state.dataset.shape);
+  try {
+    await restoreRun(run, checkpoint);
+    console.error(
+      `gantry: evaluating ${runDir} (step ${checkpoint.state.step}) on "${datasetRef.name}" ` +
+        `with ${experiment.metrics.map((m) => m.plugin.name).join(", ")} on ${backend.name}`,
+    );
+    const metrics = await measure(run, run.metrics, checkpoint.state.step);
+    const out = join(runDir, `eval-${datasetRef.name}.json`);
+    await writeJsonAtomic(out, {
+      run: runDir,
+      step: checkpoint.state.step,
+      dataset: datasetRef,
+      backend: backend.name,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+      metrics,
+    });
+    const shown = Object.entries(metrics).map(([k, v]) => `${k}=${+v.toFixed(4)}`);
+    console.log(`${shown.join(" ")}\nwritten: ${out}`);
+  } finally {
+    run.dispose();
+  }
+  return 0;
+}
+
+/** The dataset the flags ask for, as a plugin reference, scaled to the run's range. */
+function datasetFor(
+  values: { dataset?: string; images?: string; labels?: string },
+  config: ExperimentConfig,
+  range: [number, number] | undefined,
+): { name: string; options: Record<string, unknown> } {
+  if (!values.dataset) return config.dataset;
+  const ranged = range ? { range } : {};
+  if (values.dataset !== "idx") return { name: values.dataset, options: ranged };
+  const files = { images: values.images, ...(values.labels ? { labels: values.labels } : {}) };
+  return {
+    name: "idx",
+    options: {
+      ...files,
+      testImages: files.images,
+      ...(files.labels ? { testLabels: files.labels } : {}),
+      ...ranged,
+    },
+  };
+}

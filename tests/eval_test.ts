@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tf, tfl } from "../deps.ts";
+import { useBackend } from "../core/backend.ts";
+import { builtinRegistry } from "../core/builtins.ts";
+import { train } from "../core/engine.ts";
+import { encodeIdx } from "../core/idx.ts";
+import { createRng } from "../core/rng.ts";
+import mnist from "../datasets/mnist.ts";
+import { runCli } from "./_cli.ts";
+
+/** The embedded MNIST test split as an IDX image/label pair of files. */
+async function writeTestSplitAsIdx(dir: string): Promise<{ images: string; labels: string }> {
+  const dataset = await mnist.create({
+    tf,
+    layers: tfl,
+    options: mnist.options!.parse({}),
+    rng: createRng(1),
+  });
+  const test = dataset.splits!.test!;
+  const pixels = await test.x.data();
+  const labels = await test.labels!.data();
+  dataset.dispose!();
+  const bytes = Uint8Array.from(pixels, (v) => Math.round((v + 1) * 127.5));
+  const paths = { images: join(dir, "test-images.idx.gz"), labels: join(dir, "test-labels.idx") };
+  const gzip = new Blob([encodeIdx(bytes, [labels.length, 28, 28])]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  await Deno.writeFile(paths.images, new Uint8Array(await new Response(gzip).arrayBuffer()));
+  await Deno.writeFile(paths.labels, encodeIdx(Uint8Array.from(labels), [labels.length]));
+  return paths;
+}
+
+Deno.test("eval scores a saved run on its dataset and on an IDX pair given on the command line", async () => {
+  await useBackend("cpu");
+  const dir = await Deno.makeTempDir();
+  const runDir = join(dir, "run");
+  const result = await train({
+    name: "eval",
+    backend: "cpu",
+    dataset: "mnist",
+    architecture: { name: "mlp", options: { hidden: [32], latentDim: 8 } },
+    semiSupervised: { labels: 20 },
+    train: { steps: 20, batchSize: 16 },
+    evaluate: { every: 20, metrics: ["semi-supervised-error"], ema: 0.9 },
+  }, { registry: builtinRegistry(), outDir: runDir });
+  assert.equal(result.status, "ok", result.error);
+
+  const own = await runCli(["eval", runDir, "--dataset", "mnist", "--backend", "cpu"]);
+  assert.equal(own.code, 0, own.stderr);
+  const mnistEval = JSON.parse(await Deno.readTextFile(join(runDir, "eval-mnist.json")));
+  assert.equal(mnistEval.step, 20);
+  // The checkpoint holds D and its moving average, so eval reproduces training's last score.
+  assert.deepEqual(mnistEval.metrics, result.metrics);
+
+  const files = await writeTestSplitAsIdx(dir);
+  const idx = await runCli([
+    "eval",
+    runDir,
+    "--dataset",
+    "idx",
+    "--images",
+    files.images,
+    "--labels",
+    files.labels,
+    "--metrics",
+    "semi-supervised-error",
+    "--backend",
+    "cpu",
+  ]);
+  assert.equal(idx.code, 0, idx.stderr);
+  const idxEval = JSON.parse(await Deno.readTextFile(join(runDir, "eval-idx.json")));
+  assert.equal(idxEval.dataset.options.images, files.images);
+  assert.equal(idxEval.metrics.testErrors, result.metrics.testErrors);
+  assert.match(idx.stdout, /testErrors=\d+\nwritten: .*eval-idx\.json/);
+
+  const wrongShape = await runCli(["eval", runDir, "--dataset", "ring-8", "--backend", "cpu"]);
+  assert.equal(wrongShape.code, 1);
+  assert.match(
+    wrongShape.stderr,
+    /dataset "ring-8" has examples of shape \[2\], expected \[28,28,1\]/,
+  );
+  const truncated = join(dir, "truncated.idx");
+  await Deno.writeFile(truncated, (await Deno.readFile(files.labels)).slice(0, 100));
+  const bad = await runCli([
+    "eval",
+    runDir,
+    "--dataset",
+    "idx",
+    "--images",
+    files.images,
+    "--labels",
+    truncated,
+    "--backend",
+    "cpu",
+  ]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /truncated\.idx/);
+  const missing = await runCli(["eval", join(dir, "nowhere")]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nowhere: it has no config\.json/);
+});
