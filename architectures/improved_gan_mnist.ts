@@ -1,4 +1,4 @@
-import { type tf as tfjs, type tfl, z } from "../deps.ts";
+import { type tfl, z } from "../deps.ts";
 import { definePlugin } from "../core/plugin.ts";
 import { createSeedStream, SeededGaussianNoise } from "../plugins/noise_layers.ts";
 import { WeightNormDense } from "../plugins/weight_norm_dense.ts";
@@ -11,9 +11,7 @@ import { applyLayer, networks } from "./_networks.ts";
  * input, weight-normalised dense 1000-500-250-250-250 ReLU layers each followed by Gaussian
  * noise σ 0.5 (training only, seeded), then weight-normalised logits (10 in semi-supervised
  * mode). The features for feature matching are the last hidden layer's, before its noise.
- * D's weight-normalised layers are initialised from the data as in improved-gan: before the
- * first step, each layer's g and b are set so its outputs on a batch of 500 real examples have
- * mean 0 and standard deviation 1.
+ * Unlike improved-gan, weight norm starts at g = 1 rather than a data-dependent value.
  */
 export default definePlugin({
   kind: "architecture",
@@ -27,7 +25,7 @@ export default definePlugin({
     inputNoise: z.number().min(0).default(0.3),
     hiddenNoise: z.number().min(0).default(0.5),
   }),
-  create: ({ tf, layers, options, rng, dataset, logits, splice }) => {
+  create: ({ layers, options, rng, dataset, logits, splice }) => {
     const { shape, range } = dataset;
     const dataDim = shape.reduce((a, b) => a * b, 1);
     const seeded = () => layers.initializers.glorotUniform({ seed: rng.seed() });
@@ -58,7 +56,6 @@ export default definePlugin({
     const generator = layers.model({ inputs: z, outputs: g, name: "generator" });
 
     const hidden = options.discriminatorHidden;
-    const normalised: WeightNormDense[] = [];
     const x = layers.input({ shape });
     let d = noise(splice("input", x, { index: -1, count: hidden.length }), options.inputNoise);
     if (shape.length > 1) d = applyLayer(layers.layers.flatten(), d);
@@ -66,15 +63,12 @@ export default definePlugin({
     hidden.forEach((units, index) => {
       const site = { index, count: hidden.length };
       const dense = new WeightNormDense({ units, seed: rng.seed() });
-      normalised.push(dense);
       d = activate(splice("pre-activation", applyLayer(dense, d), site), "relu");
       features.push(d);
       d = splice("post-activation", noise(d, options.hiddenNoise), site);
     });
     d = splice("features", d, { index: hidden.length - 1, count: hidden.length });
-    const output = new WeightNormDense({ units: logits, seed: rng.seed() });
-    normalised.push(output);
-    const logit = applyLayer(output, d);
+    const logit = applyLayer(new WeightNormDense({ units: logits, seed: rng.seed() }), d);
     return {
       ...networks(layers, {
         latentDim: options.latentDim,
@@ -86,24 +80,6 @@ export default definePlugin({
       }),
       saveState: stream.saveState,
       loadState: stream.loadState,
-      /**
-       * improved-gan's data-dependent initialisation of D: layer by layer, g and b are set so
-       * that the layer's outputs on the batch have mean 0 and standard deviation 1.
-       */
-      initialize(batch) {
-        for (const layer of normalised) {
-          const probe = layers.model({ inputs: x, outputs: layer.output as tfl.SymbolicTensor });
-          const [g, b] = tf.tidy(() => {
-            const { mean, variance } = tf.moments(probe.predict(batch) as tfjs.Tensor, 0);
-            const [, gain, bias] = layer.getWeights();
-            const scale = tf.rsqrt(tf.add(variance, 1e-6));
-            return [tf.mul(gain, scale), tf.mul(tf.sub(bias, mean), scale)];
-          });
-          const [v] = layer.getWeights();
-          layer.setWeights([v, g, b]);
-          tf.dispose([g, b]);
-        }
-      },
     };
   },
 });

@@ -12,8 +12,6 @@ import type { PluginState, Stateful } from "./plugin.ts";
 export interface WeightAverage extends Stateful {
   /** Moves the average towards the variables' current values. */
   update(): void;
-  /** Restarts the average at the variables' current values. */
-  reset(): void;
   /** Runs `fn` with the averages in the variables, then puts the weights back. */
   withAverage<T>(fn: () => Promise<T>): Promise<T>;
   dispose(): void;
@@ -45,9 +43,6 @@ export function weightAverage(variables: tf.Variable[], decay: number): WeightAv
           average.assign(tf.add(tf.mul(decay, average), tf.mul(1 - decay, variables[i])))
         );
       });
-    },
-    reset() {
-      averages.forEach((average, i) => average.assign(variables[i]));
     },
     async withAverage(fn) {
       const saved = variables.map((v) => v.clone());

@@ -123,20 +123,6 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
       throw error;
     });
   }
-  if (!checkpoint && run.networks.initialize) {
-    const batch = tf.tidy(() =>
-      run.dataset.sample(createRng(config.seed).fork("initialize"), INITIALIZATION_BATCH).x
-    );
-    try {
-      await run.networks.initialize(batch);
-      run.average?.reset();
-    } catch (error) {
-      dispose();
-      throw error;
-    } finally {
-      batch.dispose();
-    }
-  }
   const directory = options.outDir
     ? await RunDirectory.create(options.outDir, checkpoint?.state.step ?? 0)
     : undefined;
@@ -198,9 +184,6 @@ async function writeLabeled(runDir: string, labeled: LabeledSet): Promise<void> 
     labels: Array.from(await labeled.labels.data()),
   });
 }
-
-/** Real examples an architecture's data-dependent initialisation sees (improved-gan: 500). */
-const INITIALIZATION_BATCH = 500;
 
 /** D(x) as a probability: the sigmoid of the logit of "real" (log Z(x) for K+1 classes). */
 function probabilityReal(logits: tf.Tensor): tf.Tensor {

@@ -184,11 +184,6 @@ export interface Networks extends Stateful {
    * `ArchitectureContext.logits` columns.
    */
   discriminator: tfl.LayersModel;
-  /**
-   * Data-dependent initialisation (weight norm's, say): called once before the first step of
-   * a fresh run (not a resumed one) with a batch of real training examples.
-   */
-  initialize?(x: tf.Tensor): void | Promise<void>;
 }
 
 /** What an architecture's `create` receives beyond the common context. */
