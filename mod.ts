@@ -46,6 +46,40 @@ export {
 export type * from "./core/plugin.ts";
 export {
   /**
+   * A dense layer with weight normalisation (Salimans & Kingma 2016), W = v·g/‖v‖, for a
+   * user's architecture.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { WeightNormDense } from "./mod.ts";
+   *
+   * assert.ok(new WeightNormDense({ units: 4, seed: 1 }).units === 4);
+   * ```
+   */
+  WeightNormDense,
+} from "./plugins/weight_norm_dense.ts";
+export {
+  /**
+   * Gaussian noise and dropout layers drawn from a seed source, for reproducible runs; the
+   * stream a checkpoint can carry comes from `createSeedStream(rng, name)`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { createRng, createSeedStream, SeededGaussianNoise } from "./mod.ts";
+   *
+   * const stream = createSeedStream(createRng(1), "my-architecture");
+   * const noise = new SeededGaussianNoise({ stddev: 0.5, seeds: stream.seeds });
+   * assert.ok(noise.stddev === 0.5 && Array.isArray(stream.saveState().rng));
+   * ```
+   */
+  createSeedStream,
+  SeededDropout,
+  SeededGaussianNoise,
+} from "./plugins/noise_layers.ts";
+export {
+  /**
    * The plugins, by kind and name. Duplicate names throw; unknown names list the valid ones.
    *
    * @example

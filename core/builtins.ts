@@ -15,7 +15,10 @@ import ring8 from "../datasets/ring_8.ts";
 import featureMatching from "../losses/feature_matching.ts";
 import minimax from "../losses/minimax.ts";
 import nonSaturating from "../losses/non_saturating.ts";
+import classifierScore from "../metrics/classifier_score.ts";
+import frechetDistance from "../metrics/frechet_distance.ts";
 import modeCoverage from "../metrics/mode_coverage.ts";
+import parzenLl from "../metrics/parzen_ll.ts";
 import semiSupervisedError from "../metrics/semi_supervised_error.ts";
 import historicalAveraging from "../regularizers/historical_averaging.ts";
 import labelSmoothing from "../regularizers/label_smoothing.ts";
@@ -48,6 +51,9 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   idx,
   modeCoverage,
   semiSupervisedError,
+  classifierScore,
+  frechetDistance,
+  parzenLl,
   labelSmoothing,
   historicalAveraging,
 ];
