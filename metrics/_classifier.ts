@@ -39,8 +39,6 @@ export interface TrainingOptions {
   rotation?: number;
   /** Random scaling of each training image by a factor in [1 - zoom, 1 + zoom]. Default 0. */
   zoom?: number;
-  /** Dropout rate on the features while training (the logits layer must read them). Default 0. */
-  dropout?: number;
   /** Train on the first `subset` training examples only. Default: all of them. */
   subset?: number;
   /** Seeds the initial weights, the order of examples and the shifts. Default 1. */
@@ -165,7 +163,6 @@ export function resolveTraining(
     shift: options.shift ?? (count < 20_000 ? 2 : 1),
     rotation: options.rotation ?? 0,
     zoom: options.zoom ?? 0,
-    dropout: options.dropout ?? 0,
     subset: count,
     seed: options.seed ?? 1,
   };
@@ -435,14 +432,6 @@ async function trainClassifier(
   const order = rng.fork("order");
   const shifts = rng.fork("shifts");
   const optimizer = tf.train.adam(training.learningRate);
-  const head = model.outputs[0].sourceLayer;
-  const featureSize = model.outputs[1].shape[1]!;
-  if (training.dropout && (head.input as tfl.SymbolicTensor).id !== model.outputs[1].id) {
-    model.dispose();
-    throw new TypeError(
-      `Cannot train ${architecture.name} with dropout: its logits layer does not read the features`,
-    );
-  }
   const { batchSize, epochs, shift } = training;
   const stepsPerEpoch = Math.ceil(count / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
@@ -483,18 +472,8 @@ async function trainClassifier(
           const x = tf.tensor4d(batch.subarray(0, n * size), [n, shape[0], shape[1], shape[2]]);
           const y = tf.tensor1d(batchLabels.subarray(0, n), "int32");
           let hits: tf.Scalar | undefined;
-          const mask = training.dropout
-            ? tf.tensor2d(
-              Float32Array.from(
-                { length: n * featureSize },
-                () => shifts.uniform() < training.dropout ? 0 : 1 / (1 - training.dropout),
-              ),
-              [n, featureSize],
-            )
-            : undefined;
           const loss = optimizer.minimize(() => {
-            const [full, features] = model.apply(x, { training: true }) as tf.Tensor[];
-            const logits = mask ? head.apply(tf.mul(features, mask)) as tf.Tensor : full;
+            const logits = (model.apply(x, { training: true }) as tf.Tensor[])[0];
             hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32")));
             return tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits) as tf.Scalar;
           }, true)!;

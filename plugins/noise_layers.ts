@@ -132,14 +132,16 @@ export function createSeedStream(rng: Rng, plugin: string): SeedStream {
       const words = state.rng;
       if (
         !Array.isArray(words) || words.length !== 4 ||
-        !words.every((w) => typeof w === "number" && Number.isInteger(w) && w >= 0 && w < 2 ** 32)
+        !words.every((w) =>
+          typeof w === "number" && Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32
+        )
       ) {
         throw new TypeError(
           `Cannot load ${plugin} state ${JSON.stringify(words ?? null)}: ` +
-            "rng must be four 32-bit unsigned integers",
+            "rng must be four 32-bit integers",
         );
       }
-      stream = createRng(words as RngState);
+      stream = createRng((words as number[]).map((w) => w >>> 0) as RngState);
     },
   };
 }
