@@ -4,10 +4,14 @@
  * not an option, so gantry trains a small CNN on the dataset's training split (fixed seed) the
  * first time a metric needs it and keeps it on disk, keyed by the dataset's digest.
  *
- * The default network, measured on the wasm backend (bench/classifier_accuracy.ts): 5×5 conv 32
- * stride 2 → 3×3 conv 64 stride 2 → dense 128 (the features) → dense K, all ReLU. Strided
- * convolutions instead of max pooling because tfjs-backend-wasm's MaxPoolGrad is a plain loop
- * (200 ms of a 440 ms step at batch 128 with two pools).
+ * The default network: 5×5 conv 32 stride 2 → 5×5 conv 64 stride 2 → dense 128 (the features)
+ * → dense K, all ReLU, trained with Adam on randomly shifted (and, for small datasets, rotated
+ * and scaled) images. Strided convolutions instead of max pooling because tfjs-backend-wasm's
+ * MaxPoolGrad is a plain loop (200 ms of a 440 ms step at batch 128 with two pools). Measured on
+ * wasm (bench/classifier_accuracy.ts): 98.75 % test accuracy on the embedded MNIST split (8,000
+ * / 2,000), 90.45 % on Fashion-MNIST (60,000 / 10,000), each trained in 12-13 min on a loaded
+ * 2-core machine (250 ms a step of 128 alone: about 6.5 min); a 3×3 second convolution trains
+ * in 0.6x the time but reached 98.5-98.65 % and 90.35 %.
  *
  * @module
  */
@@ -35,9 +39,16 @@ export interface TrainingOptions {
    * Fashion-MNIST: 89.4 % test accuracy with 2, 90.4 % with 1, 90.3 % with 0).
    */
   shift?: number;
-  /** Random rotation of each training image by up to this many degrees. Default 0. */
+  /**
+   * Random rotation of each training image by up to this many degrees. Default 10 below 20,000
+   * training examples, else 0 (embedded MNIST: 98.65 % test accuracy with rotation and zoom,
+   * 98.5 % without, for the 3×3 variant of the network).
+   */
   rotation?: number;
-  /** Random scaling of each training image by a factor in [1 - zoom, 1 + zoom]. Default 0. */
+  /**
+   * Random scaling of each training image by a factor in [1 - zoom, 1 + zoom]. Default 0.1
+   * below 20,000 training examples, else 0.
+   */
   zoom?: number;
   /** Train on the first `subset` training examples only. Default: all of them. */
   subset?: number;
@@ -104,7 +115,7 @@ export interface DomainClassifier {
 
 /** The default network (see the module comment). */
 export const CNN: ClassifierArchitecture = {
-  name: "cnn-v1",
+  name: "cnn-v2",
   build(shape, numClasses, rng) {
     const init = () => tfl.initializers.glorotUniform({ seed: rng.seed() });
     const input = tfl.input({ shape });
@@ -118,7 +129,7 @@ export const CNN: ClassifierArchitecture = {
     }).apply(input) as tfl.SymbolicTensor;
     const conv2 = tfl.layers.conv2d({
       filters: 64,
-      kernelSize: 3,
+      kernelSize: 5,
       strides: 2,
       padding: "same",
       activation: "relu",
@@ -161,8 +172,8 @@ export function resolveTraining(
     batchSize: options.batchSize ?? 128,
     learningRate: options.learningRate ?? 0.002,
     shift: options.shift ?? (count < 20_000 ? 2 : 1),
-    rotation: options.rotation ?? 0,
-    zoom: options.zoom ?? 0,
+    rotation: options.rotation ?? (count < 20_000 ? 10 : 0),
+    zoom: options.zoom ?? (count < 20_000 ? 0.1 : 0),
     subset: count,
     seed: options.seed ?? 1,
   };
@@ -363,7 +374,8 @@ export function shiftInto(
 /**
  * Copies example `index` of `pixels` (images [h, w, c], scaled to [-1, 1]) into example
  * `target` of `out` through the affine map that rotates by `angle` radians and scales by `scale`
- * about the centre, then moves by (dy, dx); bilinear, with -1 outside the source image.
+ * about the centre, then moves by (dy, dx); bilinear, with -1 outside the source image. The
+ * training's augmentation when rotation or zoom is on; exported for tests.
  */
 export function affineInto(
   pixels: Float32Array,

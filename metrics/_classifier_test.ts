@@ -5,6 +5,7 @@ import { useBackend } from "../core/backend.ts";
 import type { Dataset } from "../core/plugin.ts";
 import { createRng } from "../core/rng.ts";
 import {
+  affineInto,
   type ClassifierArchitecture,
   CNN,
   loadClassifier,
@@ -155,7 +156,7 @@ Deno.test("sharedClassifier trains the default CNN once per process, in GANTRY_C
     const [a, b] = await Promise.all([sharedClassifier(dataset), sharedClassifier(dataset)]);
     assert.equal(a, b);
     assert.equal(a.info.architecture, CNN.name);
-    assert.ok(a.path!.startsWith(join(cacheDir, "classifiers", "toy-shared", "cnn-v1-")));
+    assert.ok(a.path!.startsWith(join(cacheDir, "classifiers", "toy-shared", "cnn-v2-")));
     const features = a.features(dataset.splits!.test!.x);
     assert.deepEqual(features.shape, [16, 128]);
     features.dispose();
@@ -199,10 +200,40 @@ Deno.test("default epochs give about 200,000 examples, 3 to 25 passes; shifts 2 
   assert.equal(resolveTraining({}, 8_000).epochs, 25);
   assert.equal(resolveTraining({}, 60_000).epochs, 3);
   assert.equal(resolveTraining({}, 100).epochs, 25);
-  assert.equal(resolveTraining({}, 8_000).shift, 2);
-  assert.equal(resolveTraining({}, 60_000).shift, 1);
+  assert.deepEqual(
+    [8_000, 60_000].map((n) => {
+      const { shift, rotation, zoom } = resolveTraining({}, n);
+      return { shift, rotation, zoom };
+    }),
+    [{ shift: 2, rotation: 10, zoom: 0.1 }, { shift: 1, rotation: 0, zoom: 0 }],
+  );
   assert.equal(resolveTraining({ subset: 500 }, 60_000).subset, 500);
   assert.equal(resolveTraining({ subset: 500 }, 100).subset, 100);
+});
+
+Deno.test("affine augmentation: a shift equals shiftInto's; a quarter turn turns", () => {
+  const image = Float32Array.from({ length: 2 * 64 }, (_, i) => Math.sin(i));
+  for (const [dy, dx] of [[0, 0], [1, -2], [-3, 2]]) {
+    const [a, b] = [new Float32Array(64), new Float32Array(64)];
+    shiftInto(image, 1, [8, 8, 1], a, 0, dy, dx);
+    affineInto(image, 1, [8, 8, 1], b, 0, { angle: 0, scale: 1, dy, dx });
+    b.forEach((v, i) => assert.ok(Math.abs(v - a[i]) < 1e-6));
+  }
+  const out = new Float32Array(9);
+  affineInto(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), 0, [3, 3, 1], out, 0, {
+    angle: Math.PI / 2,
+    scale: 1,
+    dy: 0,
+    dx: 0,
+  });
+  assert.deepEqual([...out].map(Math.round), [7, 4, 1, 8, 5, 2, 9, 6, 3]);
+  // Scaling about the centre: by 2, a corner samples halfway to the centre (the mean of four
+  // pixels); by 1/2, it samples outside the image (the background, -1).
+  const dot = Float32Array.from([1, 1, 1, 1, 5, 1, 1, 1, 1]);
+  affineInto(dot, 0, [3, 3, 1], out, 0, { angle: 0, scale: 2, dy: 0, dx: 0 });
+  assert.deepEqual([out[0], out[4], out[8]], [2, 5, 2]);
+  affineInto(dot, 0, [3, 3, 1], out, 0, { angle: 0, scale: 0.5, dy: 0, dx: 0 });
+  assert.deepEqual([out[0], out[4], out[8]], [-1, 5, -1]);
 });
 
 Deno.test("shift augmentation moves an image and fills with the background", () => {
