@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { writeJsonAtomic } from "./atomic.ts";
 import { useBackend } from "./backend.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
-import { registryWith, UsageError } from "./cli_util.ts";
+import { backendFlag, registryWith, UsageError } from "./cli_util.ts";
 import { type ExperimentConfig, parseConfig } from "./config.ts";
 import { resolveExperiment } from "./experiment.ts";
 import { pluginModuleUrl } from "./load_plugins.ts";
@@ -60,14 +60,14 @@ export async function evalCommand(args: string[]): Promise<number> {
     throw new Error(`Cannot evaluate ${runDir}: it has no config.json (is it a run directory?)`);
   });
   const config = parseConfig(JSON.parse(saved), configPath);
-  const backend = await useBackend(values.backend as ExperimentConfig["backend"]);
+  const backend = await useBackend(backendFlag(values.backend));
   const checkpoint = await loadCheckpoint(runDir);
   if (!checkpoint) {
     throw new Error(`Cannot evaluate ${runDir}: it has no checkpoint/ (train it first)`);
   }
   const evaluated: ExperimentConfig = {
     ...config,
-    backend: values.backend as ExperimentConfig["backend"],
+    backend: backend.name,
     evaluate: {
       ...config.evaluate,
       metrics: values.metrics

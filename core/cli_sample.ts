@@ -9,7 +9,7 @@ import { tf } from "../deps.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { useBackend } from "./backend.ts";
 import { loadGenerator, readCheckpointState } from "./checkpoint.ts";
-import { integerFlag, UsageError } from "./cli_util.ts";
+import { backendFlag, integerFlag, UsageError } from "./cli_util.ts";
 import { createRng } from "./rng.ts";
 import { samplesPng } from "./run_directory.ts";
 
@@ -47,13 +47,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
       `Cannot sample ${run}: it has no checkpoint/ (train it first, or check the path)`,
     );
   }
-  const backend = values.backend;
-  if (!["auto", "webgpu", "wasm", "cpu"].includes(backend)) {
-    throw new UsageError(
-      `Invalid --backend ${JSON.stringify(backend)}: expected auto, webgpu, wasm or cpu`,
-    );
-  }
-  await useBackend(backend as "auto");
+  await useBackend(backendFlag(values.backend));
   const generator = await loadGenerator(run);
   const rng = createRng(integerFlag("seed", values.seed) ?? 1);
   const z = tf.tensor2d(

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { BackendName } from "./backend.ts";
 import { builtinRegistry } from "./builtins.ts";
 import type { Progress } from "./engine.ts";
 import { loadPluginModules } from "./load_plugins.ts";
@@ -18,6 +19,18 @@ export function integerFlag(name: string, value: string | undefined): number | u
   }
   return Number(value);
 }
+
+/** Checks a --backend flag's value. */
+export function backendFlag(value: string): BackendName {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(value)) {
+    throw new UsageError(
+      `Invalid --backend ${JSON.stringify(value)}: expected auto, webgpu, wasm or cpu`,
+    );
+  }
+  return value as BackendName;
+}
+
+const BACKEND_CHOICES: readonly BackendName[] = ["auto", "webgpu", "wasm", "cpu"];
 
 export async function registryWith(pluginUrls: string[]): Promise<Registry> {
   const registry = builtinRegistry();
