@@ -10,8 +10,14 @@ export const PARZEN_SIGMAS: readonly number[] = Array.from(
 const options = z.strictObject({
   /** Generator samples the Parzen window is centred on. */
   samples: z.int().positive().default(10_000),
-  /** Training examples (the last ones of the train split) that choose σ. */
+  /** Examples that choose σ: the last ones of the train split, or the first of the test split. */
   validation: z.int().positive().default(1_000),
+  /**
+   * Where σ is validated. "train" (default) uses training examples, which the GAN also saw;
+   * "test" holds the first `validation` test examples out of the score, as Goodfellow 2014
+   * held its validation split out of GAN training.
+   */
+  validateOn: z.enum(["train", "test"]).default("train"),
   /** Test examples scored (the first ones of the test split). Default: all of them. */
   testExamples: z.int().positive().optional(),
   /** The bandwidths tried. Default: logspace(-1, 0, 10). */
@@ -65,8 +71,13 @@ export function parzenMetric(options: ParzenOptions): Metric {
       }
       const samples = tf.concat(pieces) as tf.Tensor2D;
       tf.dispose(pieces);
-      const validation = firstOrLast(tf, train, options.validation, "last", unit);
-      const scored = firstOrLast(tf, test, options.testExamples ?? test.x.shape[0], "first", unit);
+      const held = options.validateOn === "test"
+        ? Math.min(options.validation, test.x.shape[0] - 1)
+        : 0;
+      const validation = held
+        ? rows(tf, test, 0, held, unit)
+        : rows(tf, train, train.x.shape[0] - options.validation, options.validation, unit);
+      const scored = rows(tf, test, held, options.testExamples ?? test.x.shape[0], unit);
       try {
         const sigmas = options.sigmas ?? PARZEN_SIGMAS;
         const perSigma = await parzenLogLikelihoods(tf, samples, validation, sigmas, options);
@@ -91,25 +102,19 @@ function mean(values: Float64Array): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
-/** `count` examples from the start or end of a split, through `map`. */
-function firstOrLast(
+/** `count` examples of a split from `start` (clamped to the split), mapped by `map`. */
+function rows(
   ops: typeof tf,
   split: Examples,
+  start: number,
   count: number,
-  from: "first" | "last",
   map: (x: tf.Tensor) => tf.Tensor,
 ): tf.Tensor2D {
   const size = split.x.shape[0];
-  const n = Math.min(count, size);
-  return ops.tidy(() => map(ops.slice(split.x, from === "first" ? 0 : size - n, n))) as tf.Tensor2D;
+  const from = Math.max(0, start);
+  return ops.tidy(() => map(ops.slice(split.x, from, Math.min(count, size - from)))) as tf.Tensor2D;
 }
 
-/**
- * log p(x) under a Gaussian Parzen window on `samples` [N, d] for every row of `x` [m, d] and
- * every σ: logsumexp_i(-||x - s_i||² / (2σ²)) - log N - (d/2) log(2πσ²). Squared distances are
- * ||x||² + ||s||² - 2 x·s (one matrix product per batch of `batchSize` rows, shared by all σ),
- * so memory holds [batchSize, N], never [m, N, d]. Returns one Float64Array per σ.
- */
 export async function parzenLogLikelihoods(
   ops: typeof tf,
   samples: tf.Tensor2D,

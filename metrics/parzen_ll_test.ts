@@ -98,6 +98,18 @@ Deno.test("parzen-ll picks the σ that is best on validation and scores the test
   assert.ok(best > PARZEN_SIGMAS[0] && best < 1, `σ ${best}`);
   close(results[0].parzenLogLikelihood, average);
   close(results[0].parzenStdError, std / Math.sqrt(expected.length));
+  // validateOn "test": σ from the first 2 test rows, the other 4 scored.
+  next = 0;
+  const heldOut = await parzenMetric(
+    parzenLl.options!.parse({ samples: 9, validation: 2, validateOn: "test" }),
+  ).evaluate(context);
+  const heldMeans = PARZEN_SIGMAS.map((sigma) =>
+    test.slice(0, 2).reduce((sum, row) => sum + direct(row, samples, sigma), 0) / 2
+  );
+  const heldBest = PARZEN_SIGMAS[heldMeans.indexOf(Math.max(...heldMeans))];
+  const heldScores = test.slice(2).map((row) => direct(row, samples, heldBest));
+  assert.equal(heldOut.parzenSigma, heldBest);
+  close(heldOut.parzenLogLikelihood, heldScores.reduce((a, b) => a + b) / heldScores.length);
   dataset.dispose!();
   assert.equal(tf.memory().numTensors, before);
 });
