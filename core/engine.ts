@@ -109,13 +109,16 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
     ? await loadCheckpoint(options.outDir)
     : undefined;
   if (checkpoint) {
-    if (checkpoint.state.configHash !== configHash) {
+    const extending = checkpoint.state.configHash !== configHash &&
+      await differsOnlyInSteps(options.outDir!, experiment.config);
+    if (checkpoint.state.configHash !== configHash && !extending) {
       dispose();
       throw new ConfigError(options.outDir!, [{
         path: "",
         message:
           `Cannot resume: the checkpoint was made with config ${checkpoint.state.configHash}, ` +
-          `this config is ${configHash} (resume with the run's own config.json)`,
+          `this config is ${configHash} (resume with the run's own config.json, or change ` +
+          "only train.steps to extend the run)",
       }]);
     }
     await restoreRun(run, checkpoint, optimizers).catch((error) => {
@@ -174,6 +177,17 @@ function makeOptimizer(o: ExperimentConfig["train"]["optimizer"]): tf.Optimizer 
     case "momentum":
       return tf.train.momentum(o.lr, o.momentum);
   }
+}
+
+/**
+ * Whether RUN/config.json is `config` but for `train.steps`: such a run can be resumed to
+ * train on for more steps.
+ */
+async function differsOnlyInSteps(runDir: string, config: ExperimentConfig): Promise<boolean> {
+  const saved = JSON.parse(await Deno.readTextFile(join(runDir, "config.json")).catch(() => "{}"));
+  const withoutSteps = (c: ExperimentConfig) =>
+    JSON.stringify({ ...c, train: { ...c.train, steps: 0 } });
+  return saved.train !== undefined && withoutSteps(saved) === withoutSteps(config);
 }
 
 /** Writes RUN/labeled.json: which training examples semi-supervised mode uses, and their labels. */

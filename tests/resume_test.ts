@@ -58,7 +58,7 @@ Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupt
   assert.equal(b.steps, 400);
 });
 
-Deno.test("resuming with another config is refused; a finished run samples from its generator", async () => {
+Deno.test("resuming with another config is refused, more steps extend a run; a finished run samples", async () => {
   const dir = await Deno.makeTempDir();
   const path = join(dir, "config.json");
   await Deno.writeTextFile(
@@ -84,6 +84,16 @@ Deno.test("resuming with another config is refused; a finished run samples from 
   assert.equal(sampled.code, 0, sampled.stderr);
   assert.match(sampled.stdout, /300 samples from step 50/);
   assert.ok((await Deno.stat(join(dir, "drawn.png"))).size > 1000);
+  // Changing only train.steps extends the finished run from its checkpoint.
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...config, train: { ...config.train, steps: 70 } }),
+  );
+  const extended = await runCli(["train", path, "--out", out, "--resume"]);
+  assert.equal(extended.code, 0, extended.stderr);
+  const rows = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
+  assert.deepEqual(rows.map((line) => JSON.parse(line).step), [50, 70]);
+  assert.equal((await readCheckpointState(out))?.step, 70);
   const missing = await runCli(["sample", dir]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Cannot sample .*: it has no checkpoint/);
