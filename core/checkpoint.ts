@@ -193,24 +193,20 @@ export async function saveCheckpoint(
   await Deno.writeFile(join(temp, "optimizers.bin"), encoded.bytes);
   const pluginSpecs: CheckpointState["plugins"] = {};
   const pluginTensors: NamedTensor[] = [];
+  // The owner of each tensor in pluginTensors, in order.
+  const tensorOwners: string[] = [];
   for (const [owner, values] of Object.entries(plugins)) {
     const json: Record<string, JsonValue> = {};
-    const tensors: TensorSpec[] = [];
     for (const [name, value] of Object.entries(values)) {
       if (value instanceof tf.Tensor) {
-        pluginTensors.push({ name: `${owner}/${name}`, tensor: value });
+        pluginTensors.push({ name, tensor: value });
+        tensorOwners.push(owner);
       } else json[name] = value;
     }
-    pluginSpecs[owner] = { values: json, tensors };
+    pluginSpecs[owner] = { values: json, tensors: [] };
   }
   const pluginBlob = await encodeTensors(pluginTensors);
-  for (const spec of pluginBlob.specs) {
-    const slash = spec.name.lastIndexOf("/");
-    pluginSpecs[spec.name.slice(0, slash)].tensors.push({
-      ...spec,
-      name: spec.name.slice(slash + 1),
-    });
-  }
+  pluginBlob.specs.forEach((spec, i) => pluginSpecs[tensorOwners[i]].tensors.push(spec));
   await Deno.writeFile(join(temp, "plugins.bin"), pluginBlob.bytes);
   await Deno.writeTextFile(
     join(temp, "state.json"),
@@ -254,17 +250,15 @@ export async function loadCheckpoint(runDir: string): Promise<Checkpoint | undef
   const pluginFile = join(final, "plugins.bin");
   const owners = Object.entries(state.plugins ?? {});
   const pluginTensors = decodeTensors(
-    owners.flatMap(([owner, { tensors }]) =>
-      tensors.map((t) => ({ ...t, name: `${owner}/${t.name}` }))
-    ),
+    owners.flatMap(([, { tensors }]) => tensors),
     owners.length ? await Deno.readFile(pluginFile) : new Uint8Array(),
     pluginFile,
   );
   const plugins: Record<string, PluginState> = {};
-  for (const [owner, { values }] of owners) plugins[owner] = { ...values };
-  for (const { name, tensor } of pluginTensors) {
-    const slash = name.lastIndexOf("/");
-    plugins[name.slice(0, slash)][name.slice(slash + 1)] = tensor;
+  let next = 0;
+  for (const [owner, { values, tensors }] of owners) {
+    plugins[owner] = { ...values };
+    for (const { name } of tensors) plugins[owner][name] = pluginTensors[next++].tensor;
   }
   return {
     state,

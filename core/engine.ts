@@ -109,9 +109,10 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
     ? await loadCheckpoint(options.outDir)
     : undefined;
   if (checkpoint) {
-    const extending = checkpoint.state.configHash !== configHash &&
-      await differsOnlyInSteps(options.outDir!, experiment.config);
-    if (checkpoint.state.configHash !== configHash && !extending) {
+    if (
+      checkpoint.state.configHash !== configHash &&
+      !(await differsOnlyInSteps(options.outDir!, experiment.config))
+    ) {
       dispose();
       throw new ConfigError(options.outDir!, [{
         path: "",
