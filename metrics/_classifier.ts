@@ -258,12 +258,13 @@ const sharedByDataset = new WeakMap<Dataset, Promise<DomainClassifier>>();
 
 /**
  * The default domain classifier of `dataset` ({@linkcode loadClassifier} with default options),
- * loaded once per process and cache key (or per dataset object, when it has no digest) and
+ * loaded once per process and data digest (or per dataset object, when it has no digest) and
  * shared by every metric; callers never dispose it.
  */
 export function sharedClassifier(dataset: Dataset): Promise<DomainClassifier> {
-  const digest = dataset.info.digest;
-  const key = digest && `${cacheDirectory()}\n${digest}`;
+  // Keyed by the data alone: every metric of a process shares one classifier, even if the
+  // cache directory's variable changes meanwhile (tests running side by side set it).
+  const key = dataset.info.digest;
   let classifier = key ? shared.get(key) : sharedByDataset.get(dataset);
   if (!classifier) {
     classifier = loadClassifier(dataset);
