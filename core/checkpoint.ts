@@ -48,7 +48,8 @@ function flatten(data: tf.io.WeightData): ArrayBuffer {
   return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
 }
 
-async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
+/** Writes a LayersModel to DIR/model.json and DIR/weights.bin (tfjs's file layout). */
+export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     await Deno.writeFile(join(dir, "weights.bin"), new Uint8Array(flatten(artifacts.weightData!)));
@@ -81,10 +82,14 @@ async function loadWeights(dir: string): Promise<tf.Tensor[]> {
   return artifacts.weightSpecs!.map((spec) => byName[spec.name]);
 }
 
+/** Loads a model written by {@linkcode saveModel}. */
+export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+  return await tfl.loadLayersModel(tf.io.fromMemory(await readArtifacts(dir)));
+}
+
 /** Loads a saved generator as a LayersModel, e.g. to draw samples from a finished run. */
-export async function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
-  const artifacts = await readArtifacts(join(runDir, "checkpoint", "generator"));
-  return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+export function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
+  return loadModel(join(runDir, "checkpoint", "generator"));
 }
 
 /** Reads RUN/checkpoint/state.json, or undefined when the run has no checkpoint. */

@@ -18,6 +18,7 @@
 import { join } from "node:path";
 import { tf, tfl } from "../deps.ts";
 import { writeJsonAtomic } from "../core/atomic.ts";
+import { loadModel, saveModel } from "../core/checkpoint.ts";
 import { hashConfig } from "../core/hash.ts";
 import type { Dataset, Examples } from "../core/plugin.ts";
 import { createRng, type Rng } from "../core/rng.ts";
@@ -542,10 +543,6 @@ function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(1);
 }
 
-function flatten(data: tf.io.WeightData): ArrayBuffer {
-  return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-}
-
 /** Writes model.json, weights.bin and info.json to a temp directory, then renames it. */
 async function writeCached(
   path: string,
@@ -555,21 +552,7 @@ async function writeCached(
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(temp, { recursive: true });
   try {
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      await Deno.writeFile(
-        join(temp, "weights.bin"),
-        new Uint8Array(flatten(artifacts.weightData!)),
-      );
-      await Deno.writeTextFile(
-        join(temp, "model.json"),
-        JSON.stringify({
-          modelTopology: artifacts.modelTopology,
-          format: "layers-model",
-          weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }],
-        }),
-      );
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }));
+    await saveModel(model, temp);
     await writeJsonAtomic(join(temp, "info.json"), info);
     // "refresh" replaces an existing one; the old directory goes only once the new one is whole.
     const old = `${path}.old-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
@@ -595,13 +578,7 @@ async function readCached(path: string, dataset: Dataset): Promise<DomainClassif
     );
   }
   try {
-    const json = JSON.parse(await Deno.readTextFile(join(path, "model.json")));
-    const bytes = await Deno.readFile(join(path, "weights.bin"));
-    const model = await tfl.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    }));
+    const model = await loadModel(path);
     if (info.numClasses !== dataset.info.numClasses) {
       model.dispose();
       throw new Error(
