@@ -78,6 +78,7 @@ export default definePlugin({
         logit,
         features,
       }),
+      perExample: true,
       saveState: stream.saveState,
       loadState: stream.loadState,
     };

@@ -20,6 +20,7 @@ import { createRng } from "./rng.ts";
 import {
   buildRun,
   discriminate,
+  discriminateEach,
   type LabeledSet,
   latent,
   measure,
@@ -257,18 +258,17 @@ async function loop(
         const labeled = run.labeled && sampleLabeled(run.labeled, run.rng.data, batchSize);
         const cost = dOptimizer.minimize(
           () => {
-            const inputs: LossInputs = {
-              real: discriminate(run, real.x, true),
-              fake: discriminate(run, fakeX, true),
-              labels: real.labels,
-              step,
-            };
+            const [realOut, fakeOut, labeledOut] = discriminateEach(
+              run,
+              labeled ? [real.x, fakeX, labeled.x] : [real.x, fakeX],
+              true,
+            );
+            const inputs: LossInputs = { real: realOut, fake: fakeOut, labels: real.labels, step };
             let loss = run.discriminatorLoss(inputs);
             if (labeled) {
               // [IMP]: the supervised cross-entropy plus the weighted unsupervised GAN loss.
-              const classLogits = discriminate(run, labeled.x, true).classLogits!;
               loss = tf.add(
-                supervisedLoss(classLogits, labeled.labels),
+                supervisedLoss(labeledOut.classLogits!, labeled.labels),
                 tf.mul(run.labeled!.unsupervisedWeight, loss),
               );
             }

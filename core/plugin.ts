@@ -108,6 +108,8 @@ export interface Addon extends Stateful {
    * every batch D sees, removing its rows from D's outputs. Its rows are the first ones.
    */
   referenceBatch?: number;
+  /** True when the layer treats each example on its own (see `Networks.perExample`). */
+  perExample?: boolean;
 }
 
 /** What a regularizer sees: the loss inputs plus the player's trainable variables. */
@@ -184,6 +186,13 @@ export interface Networks extends Stateful {
    * `ArchitectureContext.logits` columns.
    */
   discriminator: tfl.LayersModel;
+  /**
+   * True when D scores each example independently of the rest of its batch (no batch norm, no
+   * minibatch features). If every add-on says so too, the engine runs D once on the batches
+   * of a step stacked together, which is faster than one call per batch and gives the same
+   * scores. Leave unset when unsure: batches then go through D one by one.
+   */
+  perExample?: boolean;
 }
 
 /** What an architecture's `create` receives beyond the common context. */

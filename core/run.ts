@@ -56,6 +56,8 @@ export interface Run {
   labeled?: LabeledSet;
   /** Virtual batch norm's reference batch, put in front of every batch D sees. */
   reference?: tf.Tensor;
+  /** Whether D and all its add-ons score examples independently (`Networks.perExample`). */
+  perExample: boolean;
   /** The moving average of D's trainable weights (`evaluate.ema`). */
   average?: WeightAverage;
   /** D's and G's trainable variables, in weight order. */
@@ -232,6 +234,7 @@ export async function buildRun(
     rng,
     labeled,
     reference,
+    perExample: networks.perExample === true && addons.every((a) => a.perExample === true),
     average,
     variables,
     stateful,
@@ -314,6 +317,30 @@ function spliceAddons(addons: Addon[]) {
     }
     return x;
   };
+}
+
+/**
+ * D on several batches: one call on them stacked together when D treats examples
+ * independently (`run.perExample`), else one call per batch. Either way, one output per batch.
+ */
+export function discriminateEach(
+  run: Run,
+  batches: tf.Tensor[],
+  training: boolean,
+): DiscriminatorOutput[] {
+  if (!run.perExample || batches.length < 2) {
+    return batches.map((x) => discriminate(run, x, training));
+  }
+  const sizes = batches.map((x) => x.shape[0]);
+  const split = (t: tf.Tensor) => tf.split(t, sizes, 0);
+  const { logits, classLogits, features } = discriminate(run, tf.concat(batches, 0), training);
+  const [logitsOf, classLogitsOf] = [split(logits), classLogits && split(classLogits)];
+  const featuresOf = features.map(split);
+  return sizes.map((_, i) => ({
+    logits: logitsOf[i],
+    ...(classLogitsOf ? { classLogits: classLogitsOf[i] } : {}),
+    features: featuresOf.map((f) => f[i]),
+  }));
 }
 
 /** n latent vectors from the architecture's prior. */

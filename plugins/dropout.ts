@@ -20,6 +20,7 @@ export default definePlugin({
     const stream = createSeedStream(rng, "dropout");
     return {
       point: options.at === "input" ? "input" : "post-activation",
+      perExample: true,
       layer: () => new SeededDropout({ rate: options.rate, seeds: stream.seeds }),
       saveState: stream.saveState,
       loadState: stream.loadState,

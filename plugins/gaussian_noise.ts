@@ -22,6 +22,7 @@ export default definePlugin({
     const stream = createSeedStream(rng, "gaussian-noise");
     return {
       point: options.at === "input" ? "input" : "post-activation",
+      perExample: true,
       layer: () => new SeededGaussianNoise({ stddev: options.stddev, seeds: stream.seeds }),
       saveState: stream.saveState,
       loadState: stream.loadState,

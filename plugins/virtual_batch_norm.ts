@@ -108,6 +108,8 @@ export default definePlugin({
   create: ({ options }) => ({
     point: "pre-activation",
     referenceBatch: options.referenceSize,
+    // Statistics come from the reference batch alone, never from the other examples.
+    perExample: true,
     layer: ({ index }) =>
       options.skipFirst && index === 0 ? null : new VirtualBatchNorm({
         referenceSize: options.referenceSize,

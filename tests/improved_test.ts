@@ -7,7 +7,9 @@ import { type ExperimentInput, parseConfig } from "../core/config.ts";
 import { train } from "../core/engine.ts";
 import { ConfigError } from "../core/errors.ts";
 import { resolveExperiment } from "../core/experiment.ts";
-import { buildRun, discriminate } from "../core/run.ts";
+import improvedGanMnist from "../architectures/improved_gan_mnist.ts";
+import { definePlugin } from "../core/plugin.ts";
+import { buildRun, discriminate, discriminateEach } from "../core/run.ts";
 
 /** A small semi-supervised MNIST run using every stateful technique of [IMP]. */
 const everything = (overrides: Partial<ExperimentInput> = {}): ExperimentInput => ({
@@ -100,6 +102,99 @@ Deno.test("with virtual batch norm, D scores each example from the reference bat
   } finally {
     run.dispose();
   }
+});
+
+Deno.test("a per-example D scores a step's batches in one call, as it would one by one", async () => {
+  await useBackend("cpu");
+  const small = (addons: string[]) =>
+    parseConfig({
+      dataset: { name: "mnist", options: { range: [0, 1] } },
+      backend: "cpu",
+      architecture: {
+        name: "improved-gan-mnist",
+        options: { generatorHidden: [8], discriminatorHidden: [16, 8] },
+      },
+      discriminator: {
+        addons: [{ name: "virtual-batch-norm", options: { referenceSize: 4 } }, ...addons],
+      },
+      semiSupervised: { labels: 10 },
+    });
+  const registry = builtinRegistry();
+  const coupled = await buildRun(
+    resolveExperiment(small(["minibatch-discrimination"]), registry),
+    "(test)",
+  );
+  assert.equal(coupled.perExample, false, "minibatch features couple a batch's examples");
+  coupled.dispose();
+  const run = await buildRun(resolveExperiment(small(["dropout"]), registry), "(test)");
+  tf.engine().startScope();
+  try {
+    assert.equal(run.perExample, true);
+    const [x, y] = [run.dataset.sample(run.rng.data, 3).x, run.dataset.sample(run.rng.data, 2).x];
+    const stacked = discriminateEach(run, [x, y], false);
+    const alone = [discriminate(run, x, false), discriminate(run, y, false)];
+    assert.equal(stacked.length, 2);
+    for (const [i, rows] of [3, 2].entries()) {
+      const pairs: [tf.Tensor, tf.Tensor][] = [
+        [stacked[i].logits, alone[i].logits],
+        [stacked[i].classLogits!, alone[i].classLogits!],
+        ...stacked[i].features.map((f, j): [tf.Tensor, tf.Tensor] => [f, alone[i].features[j]]),
+      ];
+      assert.equal(pairs.length, 4);
+      for (const [a, b] of pairs) {
+        assert.equal(a.shape[0], rows);
+        assert.deepEqual(a.shape, b.shape);
+        const gap = (await tf.max(tf.abs(tf.sub(a, b))).data())[0];
+        assert.ok(gap < 1e-5, `stacked and separate differ by ${gap}`);
+      }
+    }
+  } finally {
+    tf.engine().endScope();
+    run.dispose();
+  }
+});
+
+Deno.test("training with D's batches stacked follows training with them one by one", async () => {
+  // The same architecture, without its perExample claim: D then sees each batch on its own.
+  // Without D's noise the two trainings differ only by float rounding.
+  const oneByOne = definePlugin({
+    ...improvedGanMnist,
+    name: "improved-gan-mnist-one-by-one",
+    create: async (context) => ({ ...await improvedGanMnist.create(context), perExample: false }),
+  });
+  const losses = async (architecture: string) => {
+    const seen: number[] = [];
+    const result = await train({
+      backend: "cpu",
+      dataset: { name: "mnist", options: { range: [0, 1] } },
+      architecture: {
+        name: architecture,
+        options: {
+          generatorHidden: [16],
+          discriminatorHidden: [32, 16],
+          inputNoise: 0,
+          hiddenNoise: 0,
+        },
+      },
+      semiSupervised: { labels: 10 },
+      train: { steps: 6, batchSize: 20, logEvery: 1 },
+      evaluate: { every: 6, metrics: [] },
+    }, {
+      registry: builtinRegistry().register(oneByOne),
+      onProgress: ({ dLoss, gLoss }) => seen.push(dLoss, gLoss),
+    });
+    assert.equal(result.status, "ok", result.error);
+    return seen;
+  };
+  const stacked = await losses("improved-gan-mnist");
+  const separate = await losses("improved-gan-mnist-one-by-one");
+  assert.equal(stacked.length, 12);
+  stacked.forEach((loss, i) => {
+    assert.ok(
+      Math.abs(loss - separate[i]) <= 1e-4 * Math.abs(separate[i]),
+      `${loss} vs ${separate[i]}`,
+    );
+  });
 });
 
 Deno.test("semi-supervised mode refuses unlabeled data and unbalanced label counts", async () => {
