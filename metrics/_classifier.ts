@@ -20,7 +20,7 @@ import { tf, tfl } from "../deps.ts";
 import { writeJsonAtomic } from "../core/atomic.ts";
 import { loadModel, saveModel } from "../core/checkpoint.ts";
 import { hashConfig } from "../core/hash.ts";
-import type { Dataset, Examples } from "../core/plugin.ts";
+import type { Dataset, DatasetInfo, Examples } from "../core/plugin.ts";
 import { createRng, type Rng } from "../core/rng.ts";
 
 /** How the classifier is trained; every field has a default. */
@@ -251,6 +251,19 @@ export async function loadClassifier(
     return { ...classifier, path };
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Throws unless a domain classifier can be trained on the dataset: labelled images of at least
+ * two classes. `metric` names the metric that needs it in the message.
+ */
+export function requireClassifiable(metric: string, dataset: DatasetInfo): void {
+  if (!dataset.numClasses || dataset.numClasses < 2 || dataset.shape.length !== 3) {
+    throw new TypeError(
+      `${metric} needs a labelled image dataset (mnist, fashion-mnist, or idx with labels) to ` +
+        "train its domain classifier on",
+    );
   }
 }
 

@@ -71,18 +71,21 @@ export const TINY: ClassifierArchitecture = {
 
 const quick = { epochs: 3, batchSize: 16, learningRate: 0.02, shift: 1 };
 
+/** Quick training of the tiny network into `cacheDir`, its log lines collected. */
+const quickOptions = (cacheDir: string) => {
+  const lines: string[] = [];
+  return {
+    lines,
+    options: { architecture: TINY, training: quick, cacheDir, log: (l: string) => lines.push(l) },
+  };
+};
+
 Deno.test("the classifier is trained once, cached under its digest and read back", async () => {
   await useBackend("cpu");
   const cacheDir = await Deno.makeTempDir();
   const before = tf.memory().numTensors;
   const dataset = toyImages(64, 32, "toy-digest");
-  const lines: string[] = [];
-  const options = {
-    architecture: TINY,
-    training: quick,
-    cacheDir,
-    log: (l: string) => lines.push(l),
-  };
+  const { lines, options } = quickOptions(cacheDir);
   const first = await loadClassifier(dataset, options);
   assert.ok(lines.some((l) => l.startsWith("Training the tiny-test")), lines.join("\n"));
   assert.ok(lines.some((l) => /epoch 3\/3: loss [\d.]+, train accuracy/.test(l)));
@@ -126,13 +129,7 @@ Deno.test("concurrent loads train once; the other waits for the lock and reads t
   await useBackend("cpu");
   const cacheDir = await Deno.makeTempDir();
   const dataset = toyImages(32, 8, "toy-lock");
-  const lines: string[] = [];
-  const options = {
-    architecture: TINY,
-    training: quick,
-    cacheDir,
-    log: (l: string) => lines.push(l),
-  };
+  const { lines, options } = quickOptions(cacheDir);
   const [a, b] = await Promise.all([
     loadClassifier(dataset, options),
     loadClassifier(dataset, options),

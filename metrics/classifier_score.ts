@@ -1,6 +1,6 @@
 import { type tf, z } from "../deps.ts";
 import { definePlugin, type Metric } from "../core/plugin.ts";
-import { type DomainClassifier, sharedClassifier } from "./_classifier.ts";
+import { type DomainClassifier, requireClassifiable, sharedClassifier } from "./_classifier.ts";
 
 const options = z.strictObject({
   /** Generator samples scored. */
@@ -27,12 +27,7 @@ export default definePlugin({
   description: "Inception score with gantry's own domain classifier (trained once, cached)",
   options,
   create: ({ options, dataset }) => {
-    if (!dataset.numClasses || dataset.numClasses < 2 || dataset.shape.length !== 3) {
-      throw new TypeError(
-        "classifier-score needs a labelled image dataset (mnist, fashion-mnist, or idx with " +
-          "labels) to train its domain classifier on",
-      );
-    }
+    requireClassifiable("classifier-score", dataset);
     return classifierScoreMetric(options);
   },
 });

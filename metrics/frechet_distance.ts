@@ -1,6 +1,6 @@
 import { type tf, z } from "../deps.ts";
 import { definePlugin, type Metric } from "../core/plugin.ts";
-import { type DomainClassifier, sharedClassifier } from "./_classifier.ts";
+import { type DomainClassifier, requireClassifiable, sharedClassifier } from "./_classifier.ts";
 import { frechetDistance, type Matrix, meanAndCovariance } from "./_linalg.ts";
 
 const options = z.strictObject({
@@ -32,12 +32,7 @@ export default definePlugin({
   description: "Fréchet distance of domain-classifier features, test split against G's samples",
   options,
   create: ({ options, dataset }) => {
-    if (!dataset.numClasses || dataset.numClasses < 2 || dataset.shape.length !== 3) {
-      throw new TypeError(
-        "frechet-distance needs a labelled image dataset (mnist, fashion-mnist, or idx with " +
-          "labels) to train its domain classifier on",
-      );
-    }
+    requireClassifiable("frechet-distance", dataset);
     if (dataset.testSize === undefined) {
       throw new TypeError(
         "frechet-distance needs a dataset with a held-out test split (mnist, fashion-mnist, " +
