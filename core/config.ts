@@ -83,6 +83,14 @@ const optimizer = z.strictObject({
   beta1: z.number().min(0).lt(1).default(0.5),
   beta2: z.number().min(0).lt(1).default(0.999),
   momentum: z.number().min(0).lt(1).default(0.9),
+  /**
+   * Linear learning-rate decay: `lr` through step `start`, then falling linearly to 0 at step
+   * `end` (0 after it), as improved-gan anneals its CIFAR runs. Constant when unset.
+   */
+  decay: z.strictObject({ start: z.int().min(0), end: z.int().positive() }).refine(
+    (d) => d.end > d.start,
+    { error: "expected end > start", path: ["end"] },
+  ).optional(),
 });
 
 /** The schema of an experiment config. */

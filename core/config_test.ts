@@ -46,7 +46,7 @@ Deno.test("every bad field is reported with its path and the value", () => {
     parseConfig({
       dataset: 3,
       backend: "gpu",
-      train: { batchSize: -3, stepz: 4 },
+      train: { batchSize: -3, stepz: 4, optimizer: { decay: { start: 10, end: 10 } } },
       loss: { generator: [{ name: "minimax" }, { until: 5, name: "x" }] },
       evaluate: { metrics: ["mode-coverage", { name: "x", optionz: {} }] },
     }, "bad.json")
@@ -55,10 +55,11 @@ Deno.test("every bad field is reported with its path and the value", () => {
   assert.match(issues["backend"], /"auto"\|"webgpu"\|"wasm"\|"cpu".*\(got "gpu"\)/);
   assert.match(issues["train.batchSize"], /expected number to be >0 \(got -3\)/);
   assert.match(issues["train"], /Unrecognized key: "stepz"/);
+  assert.match(issues["train.optimizer.decay.end"], /expected end > start \(got 10\)/);
   assert.match(issues["loss.generator[0].until"], /hands over/);
   assert.match(issues["loss.generator[1].until"], /the last entry/);
   assert.match(issues["evaluate.metrics[1]"], /Unrecognized key: "optionz"/);
-  assert.equal(Object.keys(issues).length, 7);
+  assert.equal(Object.keys(issues).length, 8);
 });
 
 Deno.test("the message starts with the source and lists one line per issue", () => {

@@ -30,6 +30,7 @@ import {
   sampleLabeled,
 } from "./run.ts";
 import { RunDirectory } from "./run_directory.ts";
+import { learningRateAt, setLearningRate } from "./schedule.ts";
 import { supervisedLoss } from "./semi_supervised.ts";
 
 /** The numbers a run reports at a logging step. */
@@ -112,7 +113,7 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   if (checkpoint) {
     if (
       checkpoint.state.configHash !== configHash &&
-      !(await differsOnlyInSteps(options.outDir!, experiment.config))
+      !(await trainsAlikeUntil(options.outDir!, experiment.config, checkpoint.state.step))
     ) {
       dispose();
       throw new ConfigError(options.outDir!, [{
@@ -120,7 +121,8 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
         message:
           `Cannot resume: the checkpoint was made with config ${checkpoint.state.configHash}, ` +
           `this config is ${configHash} (resume with the run's own config.json, or change ` +
-          "only train.steps to extend the run)",
+          "only train.steps to extend the run, or add a train.optimizer.decay starting at or " +
+          `after step ${checkpoint.state.step})`,
       }]);
     }
     await restoreRun(run, checkpoint, optimizers).catch((error) => {
@@ -182,14 +184,26 @@ function makeOptimizer(o: ExperimentConfig["train"]["optimizer"]): tf.Optimizer 
 }
 
 /**
- * Whether RUN/config.json is `config` but for `train.steps`: such a run can be resumed to
- * train on for more steps.
+ * Whether RUN/config.json trains its first `step` steps exactly as `config` does: they may differ
+ * in `train.steps` and in learning-rate decays that start at or after `step`. Such a run can be
+ * resumed to train on for more steps, annealed or not.
  */
-async function differsOnlyInSteps(runDir: string, config: ExperimentConfig): Promise<boolean> {
+async function trainsAlikeUntil(
+  runDir: string,
+  config: ExperimentConfig,
+  step: number,
+): Promise<boolean> {
   const saved = JSON.parse(await Deno.readTextFile(join(runDir, "config.json")).catch(() => "{}"));
-  const withoutSteps = (c: ExperimentConfig) =>
-    JSON.stringify({ ...c, train: { ...c.train, steps: 0 } });
-  return saved.train !== undefined && withoutSteps(saved) === withoutSteps(config);
+  if (saved.train === undefined) return false;
+  const rest = (c: ExperimentConfig) =>
+    JSON.stringify({
+      ...c,
+      train: { ...c.train, steps: 0, optimizer: { ...c.train.optimizer, decay: undefined } },
+    });
+  const decays = [saved, config].map((c: ExperimentConfig) => c.train.optimizer.decay);
+  const sameDecay = JSON.stringify(decays[0]) === JSON.stringify(decays[1]);
+  return rest(saved) === rest(config) &&
+    (sameDecay || decays.every((decay) => !decay || decay.start >= step));
 }
 
 /** Writes RUN/labeled.json: which training examples semi-supervised mode uses, and their labels. */
@@ -242,6 +256,9 @@ async function loop(
   let metrics = metricsOf(directory?.lastMetricsRow() ?? {});
   let lastReport = { time: performance.now(), step: firstStep - 1 };
   for (let step = firstStep; step <= steps; step++) {
+    const lr = learningRateAt(config.train.optimizer, step);
+    setLearningRate(dOptimizer, lr);
+    setLearningRate(gOptimizer, lr);
     const evaluating = step % config.evaluate.every === 0 || step === steps;
     const checkpointing = step % checkpointEvery === 0 || step === steps;
     const logging = evaluating || checkpointing || step % logEvery === 0;

@@ -4,7 +4,8 @@ import { standardDiscriminatorLoss } from "./_standard.ts";
 
 /**
  * Feature matching, [IMP] sec. 3.1, the seed's L3: the generator minimises
- * ||E_x f(x) - E_z f(G(z))||² for an intermediate layer f of D; D keeps L0.
+ * ||E_x f(x) - E_z f(G(z))||² for an intermediate layer f of D; D keeps L0. improved-gan's MNIST
+ * code uses the mean absolute gap instead: `{ distance: "absolute", reduction: "mean" }`.
  */
 export default definePlugin({
   kind: "loss",
@@ -13,7 +14,9 @@ export default definePlugin({
   options: z.strictObject({
     /** Which hidden layer of D: 0 is the first, -1 (default) the last. */
     layer: z.int().default(-1),
-    /** "sum" is the squared L2 norm of the paper; "mean" divides by the width (improved-gan's code). */
+    /** Per feature: the squared gap (the paper's L2 norm) or its absolute value (L1). */
+    distance: z.enum(["squared", "absolute"]).default("squared"),
+    /** "sum" over the features (the paper); "mean" divides by the width (improved-gan's code). */
     reduction: z.enum(["sum", "mean"]).default("sum"),
   }),
   create: ({ tf, options }) => ({
@@ -31,8 +34,8 @@ export default definePlugin({
         tf.mean(flat(real.features[index]), 0),
         tf.mean(flat(fake.features[index]), 0),
       );
-      const squared = tf.square(gap);
-      return options.reduction === "sum" ? tf.sum(squared) : tf.mean(squared);
+      const perFeature = options.distance === "squared" ? tf.square(gap) : tf.abs(gap);
+      return options.reduction === "sum" ? tf.sum(perFeature) : tf.mean(perFeature);
     },
   }),
 });

@@ -64,7 +64,7 @@ Deno.test("non-saturating G loss is softplus(-l_fake) = -log D(G(z))", async () 
   assert.ok(Math.abs(got - (softplus(-1) + softplus(2)) / 2) < 1e-6);
 });
 
-Deno.test("feature matching is ||mean f(x) - mean f(G(z))||² on the chosen layer", async () => {
+Deno.test("feature matching is ||mean f(x) - mean f(G(z))||² (or L1) on the chosen layer", async () => {
   const real = output([0, 0], [[[9, 9], [9, 9]], [[1, 2], [3, 4]]]);
   const fake = output([0, 0], [[[0, 0], [0, 0]], [[0, 0], [1, 1]]]);
   const inputs = { real, fake, step: 1 };
@@ -73,6 +73,15 @@ Deno.test("feature matching is ||mean f(x) - mean f(G(z))||² on the chosen laye
   assert.equal(
     await value((await create(featureMatching, { reduction: "mean" })).generator!(inputs)),
     4.25,
+  );
+  // improved-gan's MNIST loss: mean |gap| = (1.5 + 2.5) / 2.
+  assert.equal(
+    await value(
+      (await create(featureMatching, { distance: "absolute", reduction: "mean" })).generator!(
+        inputs,
+      ),
+    ),
+    2,
   );
   assert.equal(
     await value((await create(featureMatching, { layer: 0 })).generator!(inputs)),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readCheckpointState } from "../core/checkpoint.ts";
+import { tf } from "../deps.ts";
+import { loadGenerator, readCheckpointState } from "../core/checkpoint.ts";
 import { runCli } from "./_cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -19,6 +20,15 @@ const config = {
   train: { steps: 400, batchSize: 16, checkpointEvery: 50, logEvery: 50 },
   evaluate: { every: 50, metrics: [{ name: "mode-coverage", options: { samples: 200 } }] },
 };
+
+/** The values of the trainable weights of a run's checkpointed generator. */
+async function trainableWeights(runDir: string): Promise<number[][]> {
+  await tf.setBackend("cpu");
+  const generator = await loadGenerator(runDir);
+  const values = await Promise.all(generator.getWeights(true).map((w) => w.data()));
+  generator.dispose();
+  return values.map((v) => Array.from(v));
+}
 
 Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupted one", async () => {
   const dir = await Deno.makeTempDir();
@@ -85,15 +95,28 @@ Deno.test("resuming with another config is refused, more steps extend a run; a f
   assert.match(sampled.stdout, /300 samples from step 50/);
   assert.ok((await Deno.stat(join(dir, "drawn.png"))).size > 1000);
   // Changing only train.steps extends the finished run from its checkpoint.
-  await Deno.writeTextFile(
-    path,
-    JSON.stringify({ ...config, train: { ...config.train, steps: 70 } }),
-  );
-  const extended = await runCli(["train", path, "--out", out, "--resume"]);
+  const resume = async (train: Record<string, unknown>) => {
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ ...config, train: { ...config.train, ...train } }),
+    );
+    return await runCli(["train", path, "--out", out, "--resume"]);
+  };
+  const extended = await resume({ steps: 70 });
   assert.equal(extended.code, 0, extended.stderr);
   const rows = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
   assert.deepEqual(rows.map((line) => JSON.parse(line).step), [50, 70]);
   assert.equal((await readCheckpointState(out))?.step, 70);
+  // A learning-rate decay may be added from the checkpoint's step on, not before it.
+  const early = await resume({ steps: 90, optimizer: { decay: { start: 60, end: 80 } } });
+  assert.equal(early.code, 1);
+  assert.match(early.stderr, /add a train\.optimizer\.decay starting at or after step 70/);
+  const before = await trainableWeights(out);
+  // Decayed to 0 at step 71: steps 71-90 leave the weights alone (BN's running statistics move).
+  const annealed = await resume({ steps: 90, optimizer: { decay: { start: 70, end: 71 } } });
+  assert.equal(annealed.code, 0, annealed.stderr);
+  assert.equal((await readCheckpointState(out))?.step, 90);
+  assert.deepEqual(await trainableWeights(out), before);
   const missing = await runCli(["sample", dir]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Cannot sample .*: it has no checkpoint/);
