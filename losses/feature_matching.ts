@@ -4,8 +4,9 @@ import { standardDiscriminatorLoss } from "./_standard.ts";
 
 /**
  * Feature matching, [IMP] sec. 3.1, the seed's L3: the generator minimises
- * ||E_x f(x) - E_z f(G(z))||² for an intermediate layer f of D; D keeps L0. improved-gan's MNIST
- * code uses the mean absolute gap instead: `{ distance: "absolute", reduction: "mean" }`.
+ * ||E_x f(x) - E_z f(G(z))||² for an intermediate layer f of D; D keeps L0. improved-gan's code
+ * averages over the features: the squared gap for MNIST (`{ reduction: "mean" }`), the absolute
+ * gap for CIFAR-10 (`{ distance: "absolute", reduction: "mean" }`).
  */
 export default definePlugin({
   kind: "loss",

@@ -74,7 +74,7 @@ Deno.test("feature matching is ||mean f(x) - mean f(G(z))||² (or L1) on the cho
     await value((await create(featureMatching, { reduction: "mean" })).generator!(inputs)),
     4.25,
   );
-  // improved-gan's MNIST loss: mean |gap| = (1.5 + 2.5) / 2.
+  // improved-gan's CIFAR-10 loss: mean |gap| = (1.5 + 2.5) / 2.
   assert.equal(
     await value(
       (await create(featureMatching, { distance: "absolute", reduction: "mean" })).generator!(
