@@ -77,7 +77,8 @@ Deno.test("killed with SIGKILL and rerun, every cell is done once and the summar
     stdout: "null",
     stderr: "null",
   }).spawn();
-  const deadline = Date.now() + 60_000;
+  // Only a guard against hanging: a loaded machine (training jobs beside the suite) is slow.
+  const deadline = Date.now() + 300_000;
   // Kill once 3 cells are done and the running one has a checkpoint: it must resume from it.
   const midway = async () => {
     const done = new Set((await readResults(join(out, "results.jsonl"))).map((r) => r.cellId));
@@ -90,7 +91,7 @@ Deno.test("killed with SIGKILL and rerun, every cell is done once and the summar
     return false;
   };
   while (!(await midway().catch(() => false))) {
-    assert.ok(Date.now() < deadline, "no cell reached a checkpoint within a minute");
+    assert.ok(Date.now() < deadline, "no cell reached a checkpoint within 5 minutes");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   child.kill("SIGKILL");

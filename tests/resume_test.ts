@@ -44,9 +44,10 @@ Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupt
     stdout: "null",
     stderr: "null",
   }).spawn();
-  const deadline = Date.now() + 60_000;
+  // Only a guard against hanging: a loaded machine (training jobs beside the suite) is slow.
+  const deadline = Date.now() + 300_000;
   while (((await readCheckpointState(broken).catch(() => undefined))?.step ?? 0) < 100) {
-    assert.ok(Date.now() < deadline, "no checkpoint at step 100 within a minute");
+    assert.ok(Date.now() < deadline, "no checkpoint at step 100 within 5 minutes");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   child.kill("SIGKILL");
