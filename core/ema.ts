@@ -35,7 +35,8 @@ export interface WeightAverage extends Stateful {
  * ```
  */
 export function weightAverage(variables: tf.Variable[], decay: number): WeightAverage {
-  let averages = variables.map((v) => tf.variable(v.clone(), false));
+  // A variable made from a tensor shares its buffer until one of the two is assigned.
+  let averages = variables.map((v) => tf.variable(v, false));
   return {
     update() {
       tf.tidy(() => {

@@ -14,7 +14,7 @@ import { type ExperimentConfig, type ExperimentInput, parseConfig } from "./conf
 import { ConfigError } from "./errors.ts";
 import { resolveExperiment } from "./experiment.ts";
 import { hashConfig } from "./hash.ts";
-import type { DiscriminatorOutput, LossInputs } from "./plugin.ts";
+import type { DiscriminatorOutput, PenaltyInputs } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
 import { createRng } from "./rng.ts";
 import {
@@ -280,22 +280,25 @@ async function loop(
               labeled ? [real.x, fakeX, labeled.x] : [real.x, fakeX],
               true,
             );
-            const inputs: LossInputs = { real: realOut, fake: fakeOut, labels: real.labels, step };
+            const ganWeight = run.labeled?.unsupervisedWeight ?? 1;
+            const inputs: PenaltyInputs = {
+              real: realOut,
+              fake: fakeOut,
+              labels: run.labeled ? undefined : real.labels,
+              step,
+              variables: dVariables,
+              ganWeight,
+            };
             let loss = run.discriminatorLoss(inputs);
             if (labeled) {
               // [IMP]: the supervised cross-entropy plus the weighted unsupervised GAN loss.
               loss = tf.add(
                 supervisedLoss(labeledOut.classLogits!, labeled.labels),
-                tf.mul(run.labeled!.unsupervisedWeight, loss),
+                tf.mul(ganWeight, loss),
               );
             }
             for (const regularizer of run.regularizers) {
-              if (regularizer.discriminator) {
-                loss = tf.add(
-                  loss,
-                  regularizer.discriminator({ ...inputs, variables: dVariables }),
-                );
-              }
+              if (regularizer.discriminator) loss = tf.add(loss, regularizer.discriminator(inputs));
             }
             if (withStats) {
               keep(probabilityReal(inputs.real.logits));
@@ -322,7 +325,7 @@ async function loop(
         if (!real) {
           const batch = dataset.sample(run.rng.data, batchSize);
           real = discriminate(run, batch.x, true);
-          labels = batch.labels;
+          labels = run.labeled ? undefined : batch.labels;
         }
         return real;
       };
@@ -333,7 +336,8 @@ async function loop(
             networks.generator.apply(z, { training: true }) as tf.Tensor,
             true,
           );
-          const inputs: LossInputs = {
+          // Real data goes through D only when the loss or a penalty reads it.
+          const inputs: PenaltyInputs = {
             get real() {
               return realOutput();
             },
@@ -342,12 +346,12 @@ async function loop(
             },
             fake,
             step,
+            variables: gVariables,
+            ganWeight: 1,
           };
           let loss = generatorLoss.loss(inputs);
           for (const regularizer of run.regularizers) {
-            if (regularizer.generator) {
-              loss = tf.add(loss, regularizer.generator({ ...inputs, variables: gVariables }));
-            }
+            if (regularizer.generator) loss = tf.add(loss, regularizer.generator(inputs));
           }
           return loss;
         },

@@ -71,7 +71,10 @@ export interface Stateful {
 export interface LossInputs {
   real: DiscriminatorOutput;
   fake: DiscriminatorOutput;
-  /** Class labels of the real batch, when the dataset has them. */
+  /**
+   * Class labels of the real batch, when the dataset has them; never in semi-supervised mode,
+   * where the real batch is the unlabeled data.
+   */
   labels?: tf.Tensor;
   /** The training step, counted from 1. */
   step: number;
@@ -115,6 +118,12 @@ export interface Addon extends Stateful {
 /** What a regularizer sees: the loss inputs plus the player's trainable variables. */
 export interface PenaltyInputs extends LossInputs {
   variables: tf.Variable[];
+  /**
+   * The weight of the GAN loss in this player's cost: `semiSupervised.unsupervisedWeight` in D's
+   * cost in semi-supervised mode, else 1. A penalty that reshapes the GAN loss itself (label
+   * smoothing) scales with it.
+   */
+  ganWeight: number;
 }
 
 /** A regularizer: a penalty added to one or both players' costs. */
@@ -126,6 +135,8 @@ export interface Regularizer extends Stateful {
    * current variables (historical averaging records them here).
    */
   observe?(player: "discriminator" | "generator", variables: tf.Variable[]): void;
+  /** Frees the tensors the regularizer keeps (called when the run ends). */
+  dispose?(): void;
 }
 
 /** A batch from a dataset. */

@@ -168,6 +168,9 @@ export async function buildRun(
     })),
   );
   const regularizers = await Promise.all(experiment.regularizers.map((r) => create(r)));
+  for (const regularizer of regularizers) {
+    if (regularizer.dispose) owned.push({ dispose: () => regularizer.dispose!() });
+  }
   const metrics = await Promise.all(
     experiment.metrics.map((m) => create(m, { dataset: dataset.info })),
   );
@@ -381,9 +384,7 @@ export async function measure(
     tf.tidy(() =>
       run.networks.generator.apply(latent(run.networks, rng, n), { training: false }) as tf.Tensor
     );
-  const classify = run.labeled
-    ? (x: tf.Tensor) => tf.tidy(() => discriminate(run, x, false).classLogits!)
-    : undefined;
+  const classify = run.labeled ? classifier(run) : undefined;
   const numbers: Record<string, number> = {};
   const all = async () => {
     for (const metric of metrics) {
@@ -409,6 +410,26 @@ export async function measure(
     tf.engine().endScope();
   }
   return numbers;
+}
+
+/**
+ * D's K class logits for a batch of any size. A D that compares the examples of a batch
+ * (minibatch discrimination) scores them in batches of `train.batchSize`, the size it was
+ * trained on, so its features mean at test time what they meant in training.
+ */
+export function classifier(run: Run): (x: tf.Tensor) => tf.Tensor {
+  const size = run.perExample ? Infinity : run.config.train.batchSize;
+  return (x) =>
+    tf.tidy(() => {
+      const n = x.shape[0];
+      if (n <= size) return discriminate(run, x, false).classLogits!;
+      const parts: tf.Tensor[] = [];
+      for (let start = 0; start < n; start += size) {
+        const rows = tf.slice(x, start, Math.min(size, n - start));
+        parts.push(discriminate(run, rows, false).classLogits!);
+      }
+      return tf.concat(parts, 0);
+    });
 }
 
 /** n labeled examples drawn with replacement from the labeled subset. */

@@ -50,6 +50,9 @@ export default definePlugin({
         }
         return state;
       },
+      dispose() {
+        for (const player of players) tf.dispose(history[player].sums);
+      },
       loadState(state) {
         for (const player of players) {
           const entry = history[player];

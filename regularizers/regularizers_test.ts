@@ -17,12 +17,16 @@ Deno.test("label smoothing turns L0 into cross-entropy with real target alpha", 
   const logits = [2, -1, 0.5];
   const real = { logits: tf.tensor2d(logits, [3, 1]), features: [] };
   const fake = { logits: tf.tensor2d([0], [1, 1]), features: [] };
-  const penalty =
-    (await regularizer.discriminator!({ real, fake, step: 1, variables: [] }).data())[0];
+  const penalty = async (ganWeight: number) =>
+    (await regularizer.discriminator!({ real, fake, step: 1, variables: [], ganWeight }).data())[0];
   const softplus = (x: number) => Math.log1p(Math.exp(x));
   const mean = (f: (l: number) => number) => logits.reduce((s, l) => s + f(l), 0) / logits.length;
   const smoothed = mean((l) => 0.9 * softplus(-l) + 0.1 * softplus(l));
-  assert.ok(Math.abs(mean((l) => softplus(-l)) + penalty - smoothed) < 1e-6);
+  assert.ok(Math.abs(mean((l) => softplus(-l)) + await penalty(1) - smoothed) < 1e-6);
+  // Where the GAN loss is weighted (semi-supervised mode), the smoothed one is weighted alike.
+  assert.ok(
+    Math.abs(0.5 * mean((l) => softplus(-l)) + await penalty(0.5) - 0.5 * smoothed) < 1e-6,
+  );
   assert.throws(() => labelSmoothing.options!.parse({ alpha: 1.5 }));
 });
 
@@ -40,6 +44,7 @@ Deno.test("historical averaging: the penalty after three steps, by hand, and its
     fake: { logits: tf.zeros([1, 1]), features: [] },
     step: 1,
     variables: [theta],
+    ganWeight: 1,
   });
   const penalty = async () => (await regularizer.discriminator!(inputs()).data())[0];
   // θ at the start of three updates: [1, -2], [2, 0], [6, 5]; mean [3, 1].
@@ -65,4 +70,9 @@ Deno.test("historical averaging: the penalty after three steps, by hand, and its
   });
   copy.loadState!({ ...state, discriminator0: (state.discriminator0 as tf.Tensor).clone() });
   assert.ok(Math.abs((await copy.discriminator!(inputs()).data())[0] - 12.5) < 1e-5);
+  // Disposing frees the running sums.
+  const before = tf.memory().numTensors;
+  copy.dispose!();
+  regularizer.dispose!();
+  assert.equal(tf.memory().numTensors, before - 2);
 });

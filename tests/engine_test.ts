@@ -248,3 +248,37 @@ Deno.test("a regularizer's penalty joins its player's cost (label smoothing)", a
   assert.notEqual(smoothedLoss, plain[0]);
   assert.equal(dReal, plain[1]);
 });
+
+Deno.test("a generator penalty that reads no real data sends none through D", async () => {
+  // Only feature matching's G loss reads real data; a penalty on G's weights alone must not
+  // draw a real batch (that would shift the data stream and change the run).
+  const zeroPenalty = definePlugin({
+    kind: "regularizer",
+    name: "zero-on-g",
+    description: "0 · sum of G's first weight",
+    create: ({ tf }) => ({
+      generator: ({ variables }) => tf.mul(0, tf.sum(variables[0])) as tf.Scalar,
+    }),
+  });
+  const losses = async (regularizers: string[]) => {
+    const seen: number[] = [];
+    await train(tiny({ regularizers, train: { steps: 20, batchSize: 8, logEvery: 5 } }), {
+      registry: builtinRegistry().register(zeroPenalty),
+      onProgress: (p) => seen.push(p.dLoss, p.gLoss),
+    });
+    return seen;
+  };
+  assert.deepEqual(await losses(["zero-on-g"]), await losses([]));
+});
+
+Deno.test("train frees every tensor it made, regularizer state and D's average included", async () => {
+  const config = tiny({
+    regularizers: ["historical-averaging"],
+    train: { steps: 5, batchSize: 8 },
+    evaluate: { every: 5, metrics: [], ema: 0.9 },
+  });
+  await train(config, { registry: builtinRegistry() }); // loads the dataset and kernels once
+  const before = tf.memory().numTensors;
+  assert.equal((await train(config, { registry: builtinRegistry() })).status, "ok");
+  assert.equal(tf.memory().numTensors, before);
+});

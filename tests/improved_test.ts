@@ -9,7 +9,7 @@ import { ConfigError } from "../core/errors.ts";
 import { resolveExperiment } from "../core/experiment.ts";
 import improvedGanMnist from "../architectures/improved_gan_mnist.ts";
 import { definePlugin } from "../core/plugin.ts";
-import { buildRun, discriminate, discriminateEach } from "../core/run.ts";
+import { buildRun, classifier, discriminate, discriminateEach } from "../core/run.ts";
 
 /** A small semi-supervised MNIST run using every stateful technique of [IMP]. */
 const everything = (overrides: Partial<ExperimentInput> = {}): ExperimentInput => ({
@@ -154,6 +154,38 @@ Deno.test("a per-example D scores a step's batches in one call, as it would one 
   }
 });
 
+Deno.test("a D with minibatch features classifies in batches of the training batch size", async () => {
+  await useBackend("cpu");
+  const config = parseConfig({
+    dataset: { name: "mnist", options: { range: [0, 1] } },
+    backend: "cpu",
+    architecture: {
+      name: "improved-gan-mnist",
+      options: { generatorHidden: [8], discriminatorHidden: [16, 8] },
+    },
+    discriminator: { addons: ["minibatch-discrimination"] },
+    semiSupervised: { labels: 10 },
+    train: { batchSize: 4 },
+  });
+  const run = await buildRun(resolveExperiment(config, builtinRegistry()), "(test)");
+  tf.engine().startScope();
+  try {
+    const x = run.dataset.sample(run.rng.data, 10).x;
+    const logits = classifier(run)(x);
+    assert.deepEqual(logits.shape, [10, 10]);
+    const score = (start: number, n: number) =>
+      discriminate(run, tf.slice(x, start, n), false).classLogits!;
+    const gap = async (a: tf.Tensor, b: tf.Tensor) =>
+      (await tf.max(tf.abs(tf.sub(a, b))).data())[0];
+    const inFours = tf.concat([score(0, 4), score(4, 4), score(8, 2)]);
+    assert.ok(await gap(logits, inFours) < 1e-5, "scored 4, 4 and 2 at a time");
+    assert.ok(await gap(logits, score(0, 10)) > 1e-3, "not all 10 at once");
+  } finally {
+    tf.engine().endScope();
+    run.dispose();
+  }
+});
+
 Deno.test("training with D's batches stacked follows training with them one by one", async () => {
   // The same architecture, without its perExample claim: D then sees each batch on its own.
   // Without D's noise the two trainings differ only by float rounding.
@@ -212,4 +244,46 @@ Deno.test("semi-supervised mode refuses unlabeled data and unbalanced label coun
       error instanceof ConfigError &&
       /semiSupervised\.labels: expected a multiple of the 10 classes/.test(error.message),
   );
+});
+
+Deno.test("semi-supervised: losses never see the unlabeled batch's labels; smoothing is weighted", async () => {
+  const seen: string[] = [];
+  const labelSpy = definePlugin({
+    kind: "regularizer",
+    name: "label-spy",
+    description: "records whether labels reach the penalties",
+    create: ({ tf }) => ({
+      discriminator: ({ labels }) => (seen.push(`d:${labels !== undefined}`), tf.scalar(0)),
+      generator: ({ labels }) => (seen.push(`g:${labels !== undefined}`), tf.scalar(0)),
+    }),
+  });
+  const registry = builtinRegistry().register(labelSpy);
+  const small = (overrides: Partial<ExperimentInput>) =>
+    everything({
+      discriminator: {},
+      train: { steps: 1, batchSize: 8, logEvery: 1 },
+      evaluate: { every: 1, metrics: [] },
+      ...overrides,
+    });
+  await train(small({ regularizers: ["label-spy"] }), { registry });
+  await train(small({ regularizers: ["label-spy"], semiSupervised: undefined }), { registry });
+  assert.deepEqual(seen, ["d:false", "g:false", "d:true", "g:true"]);
+
+  // D's cost at step 1 (same weights and batches): smoothing adds w·(1 − α)·mean(log Z(x_real)),
+  // so its effect halves when the GAN loss's weight w does.
+  const firstDLoss = async (unsupervisedWeight: number, alpha: number) => {
+    let loss = NaN;
+    await train(
+      small({
+        semiSupervised: { labels: 20, unsupervisedWeight },
+        regularizers: [{ name: "label-smoothing", options: { alpha } }],
+      }),
+      { registry, onProgress: (p) => loss = p.dLoss },
+    );
+    return loss;
+  };
+  const effect = async (w: number) => (await firstDLoss(w, 0.5)) - (await firstDLoss(w, 1));
+  const [half, whole] = [await effect(0.5), await effect(1)];
+  assert.ok(Math.abs(whole) > 1e-3, `smoothing changed D's cost by ${whole}`);
+  assert.ok(Math.abs(half / whole - 0.5) < 1e-3, `${half} / ${whole}`);
 });
