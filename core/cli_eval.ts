@@ -81,9 +81,11 @@ export async function evalCommand(args: string[]): Promise<number> {
   ]);
   const range = checkpoint.state.dataset.range;
   // Image datasets take a `range` option: they are scaled as the run's generator draws.
-  const takesRange = (name: string) =>
-    registry.has("dataset", name) &&
-    registry.get("dataset", name).options?.safeParse({ range }).success === true;
+  const takesRange = (name: string) => {
+    if (!registry.has("dataset", name)) return false;
+    const schema = registry.get("dataset", name).options as { shape?: object } | undefined;
+    return schema?.shape !== undefined && "range" in schema.shape;
+  };
   const datasetRef = datasetFor(
     values,
     config,

@@ -37,7 +37,8 @@ Deno.test("eval scores a saved run on its dataset and on an IDX pair given on th
   const result = await train({
     name: "eval",
     backend: "cpu",
-    dataset: "mnist",
+    // Not the IDX default range: the files must be scaled as the run's data was.
+    dataset: { name: "mnist", options: { range: [0, 1] } },
     architecture: { name: "mlp", options: { hidden: [32], latentDim: 8 } },
     semiSupervised: { labels: 20 },
     train: { steps: 20, batchSize: 16 },
@@ -70,6 +71,7 @@ Deno.test("eval scores a saved run on its dataset and on an IDX pair given on th
   assert.equal(idx.code, 0, idx.stderr);
   const idxEval = JSON.parse(await Deno.readTextFile(join(runDir, "eval-idx.json")));
   assert.equal(idxEval.dataset.options.images, files.images);
+  assert.deepEqual(idxEval.dataset.options.range, [0, 1]);
   assert.equal(idxEval.metrics.testErrors, result.metrics.testErrors);
   assert.match(idx.stdout, /testErrors=\d+\nwritten: .*eval-idx\.json/);
 
