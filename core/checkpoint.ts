@@ -10,11 +10,14 @@ import { join } from "node:path";
 import { tf, tfl } from "../deps.ts";
 import type { DatasetInfo, JsonValue, Networks, PluginState } from "./plugin.ts";
 import type { RngState } from "./rng.ts";
+import type { ExperimentConfig } from "./config.ts";
 
 /** What state.json records. */
 export interface CheckpointState {
   step: number;
   configHash: string;
+  /** The config that trained it (absent in checkpoints written before gantry kept it here). */
+  config?: ExperimentConfig;
   rng: { data: RngState; noise: RngState };
   latentDim: number;
   latentDistribution: Networks["latentDistribution"];

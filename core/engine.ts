@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { tf } from "../deps.ts";
 import { writeJsonAtomic } from "./atomic.ts";
 import { type BackendInfo, throwDeviceErrors, useBackend } from "./backend.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { type CheckpointState, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { type ExperimentConfig, type ExperimentInput, parseConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { resolveExperiment } from "./experiment.ts";
@@ -113,7 +113,7 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   if (checkpoint) {
     if (
       checkpoint.state.configHash !== configHash &&
-      !(await trainsAlikeUntil(options.outDir!, experiment.config, checkpoint.state.step))
+      !(await trainsAlikeUntil(options.outDir!, checkpoint.state, experiment.config))
     ) {
       dispose();
       throw new ConfigError(options.outDir!, [{
@@ -184,17 +184,19 @@ function makeOptimizer(o: ExperimentConfig["train"]["optimizer"]): tf.Optimizer 
 }
 
 /**
- * Whether RUN/config.json trains its first `step` steps exactly as `config` does: they may differ
- * in `train.steps` and in learning-rate decays that start at or after `step`. Such a run can be
- * resumed to train on for more steps, annealed or not.
+ * Whether the checkpoint's config trains its first `step` steps exactly as `config` does: they
+ * may differ in `train.steps` and in learning-rate decays that start at or after `step`. Such a
+ * run can be resumed to train on for more steps, annealed or not.
  */
 async function trainsAlikeUntil(
   runDir: string,
+  { config: kept, configHash, step }: CheckpointState,
   config: ExperimentConfig,
-  step: number,
 ): Promise<boolean> {
-  const saved = JSON.parse(await Deno.readTextFile(join(runDir, "config.json")).catch(() => "{}"));
-  if (saved.train === undefined) return false;
+  // An older checkpoint has no config of its own: RUN/config.json, if it is the one that made it.
+  const written = JSON.parse(await Deno.readTextFile(join(runDir, "config.json")).catch(() => "0"));
+  const saved = kept ?? (written && await hashConfig(written) === configHash ? written : undefined);
+  if (saved === undefined) return false;
   const rest = (c: ExperimentConfig) =>
     JSON.stringify({
       ...c,
@@ -392,6 +394,7 @@ async function loop(
         {
           step,
           configHash,
+          config,
           rng: { data: run.rng.data.state(), noise: run.rng.noise.state() },
           latentDim: networks.latentDim,
           latentDistribution: networks.latentDistribution,

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../deps.ts";
 import { loadGenerator, readCheckpointState } from "../core/checkpoint.ts";
+import { builtinRegistry } from "../core/builtins.ts";
+import { parseConfig } from "../core/config.ts";
+import { resolveExperiment } from "../core/experiment.ts";
 import { runCli } from "./_cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -90,6 +93,23 @@ Deno.test("resuming with another config is refused, more steps extend a run; a f
     refused.stderr + refused.stdout,
     /Cannot resume: the checkpoint was made with config/,
   );
+  // A fresh run of that config into the same directory, killed before its first checkpoint, has
+  // replaced config.json: the checkpoint still knows which config made it.
+  const fresh = resolveExperiment(
+    parseConfig(JSON.parse(await Deno.readTextFile(path))),
+    builtinRegistry(),
+  );
+  await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(fresh.config));
+  const stale = await runCli(["train", path, "--out", out, "--resume"]);
+  assert.equal(stale.code, 1);
+  assert.match(stale.stderr, /Cannot resume: the checkpoint was made with config/);
+  // A checkpoint from before checkpoints kept their config trusts RUN/config.json only when that
+  // is the config that made it.
+  const statePath = join(out, "checkpoint", "state.json");
+  const { config: made, ...older } = JSON.parse(await Deno.readTextFile(statePath));
+  await Deno.writeTextFile(statePath, JSON.stringify(older));
+  assert.equal((await runCli(["train", path, "--out", out, "--resume"])).code, 1);
+  await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(made));
 
   const sampled = await runCli(["sample", out, "--n", "300", "--out", join(dir, "drawn.png")]);
   assert.equal(sampled.code, 0, sampled.stderr);
