@@ -17,8 +17,10 @@ self.onmessage = async ({ data: job }: MessageEvent<CellJob>) => {
   const post = (message: WorkerMessage) => self.postMessage(message);
   try {
     if (!registry) {
-      registry = builtinRegistry();
-      await loadPluginModules(job.pluginUrls, registry);
+      // Kept only once every module loaded: a failed load is tried again for the next cell.
+      const loaded = builtinRegistry();
+      await loadPluginModules(job.pluginUrls, loaded);
+      registry = loaded;
     }
     const result = await train(job.config, {
       registry,

@@ -10,7 +10,7 @@ import { formatDuration, integerFlag, registryWith, UsageError } from "./cli_uti
 import { expandGrid, parseGrid } from "./grid.ts";
 import { loadConfigFile } from "./load_config.ts";
 import { pluginModuleUrl } from "./load_plugins.ts";
-import { writeReport } from "./report.ts";
+import { type ReportFiles, writeReport } from "./report.ts";
 
 const ABLATE_HELP = `Usage: deno task ablate GRID [options]
 
@@ -183,10 +183,19 @@ export async function ablateCommand(args: string[]): Promise<number> {
     onEvent: printer(() => workers),
   });
   const report = await writeReport([outDir], outDir);
+  printReport(report);
+  return 0;
+}
+
+function printReport(report: ReportFiles): void {
   console.log(report.markdown);
+  if (report.leftOut) {
+    console.log(
+      `left out: ${report.leftOut} results of cells not in the current grid (an earlier version)`,
+    );
+  }
   console.log(`summary: ${report.csvPath}, ${report.markdownPath}`);
   console.log(`report:  ${report.htmlPath}`);
-  return 0;
 }
 
 /** `deno task report DIR... [--out DIR]` */
@@ -202,8 +211,6 @@ export async function reportCommand(args: string[]): Promise<number> {
   }
   if (!positionals.length) throw new UsageError(`Expected at least one DIR\n\n${REPORT_HELP}`);
   const report = await writeReport(positionals, values.out ?? positionals[0]);
-  console.log(report.markdown);
-  console.log(`summary: ${report.csvPath}, ${report.markdownPath}`);
-  console.log(`report:  ${report.htmlPath}`);
+  printReport(report);
   return 0;
 }

@@ -26,7 +26,9 @@ the run's range) and writes RUN/eval-<dataset>.json.
   --dataset idx --images F --labels F   IDX or IDX.gz files (MNIST format); that pair is both
                                         the test split scored and, for classifier-based
                                         metrics, what a domain classifier learns from
-  --metrics a,b      metric plugin names, with their default options`;
+  --metrics a,b      metric plugin names, with their default options
+  --plugin MODULE    plugin modules to load instead of the run's config.plugins (those were
+                     named relative to its config file; eval looks them up from here)`;
 
 /** `deno task eval RUN ...` */
 export async function evalCommand(args: string[]): Promise<number> {
@@ -75,10 +77,14 @@ export async function evalCommand(args: string[]): Promise<number> {
         : config.evaluate.metrics,
     },
   };
-  const registry = await registryWith([
-    ...values.plugin.map((p) => pluginModuleUrl(p)),
-    ...config.plugins.map((p) => pluginModuleUrl(p)),
-  ]);
+  const modules = values.plugin.length ? values.plugin : config.plugins;
+  const registry = await registryWith(modules.map((p) => pluginModuleUrl(p))).catch((error) => {
+    if (values.plugin.length) throw error;
+    throw new UsageError(
+      `${error.message}\n${runDir} was trained with plugins ${JSON.stringify(config.plugins)}, ` +
+        "named relative to its config file: give their modules with --plugin",
+    );
+  });
   const range = checkpoint.state.dataset.range;
   // Image datasets take a `range` option: they are scaled as the run's generator draws.
   const takesRange = (name: string) => {

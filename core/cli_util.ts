@@ -46,8 +46,19 @@ export function formatProgress(p: Progress): string {
     `${p.stepsPerSecond.toFixed(1)} steps/s  ETA ${eta}`;
 }
 
-/** mm:ss, or "?" while unknown. */
+/**
+ * m:ss, or "?" while unknown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatDuration } from "./cli_util.ts";
+ * assert.equal(formatDuration(119.7), "2:00");
+ * assert.equal(formatDuration(Infinity), "?");
+ * ```
+ */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
-  return `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, "0")}`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
 }

@@ -24,7 +24,10 @@ export const gridSchema = z.strictObject({
   /** A config path (`"loss"`, `"train.dSteps"`, `"architecture.options.hidden"`) → values. */
   axes: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
   /** Each combination runs once per seed (default: the base config's seed, else 1). */
-  seeds: z.array(z.int().min(0).max(2 ** 31 - 1)).min(1).optional(),
+  seeds: z.array(z.int().min(0).max(2 ** 31 - 1)).min(1).refine(
+    (seeds) => new Set(seeds).size === seeds.length,
+    { error: "expected distinct seeds (a repeated one would train the same cell twice)" },
+  ).optional(),
   /** Extra combinations, `{ path: value }`, added after the product. */
   include: z.array(combination).default([]),
   /** Combinations to drop: a cell matching every `{ path: value }` of an entry is dropped. */
@@ -78,14 +81,17 @@ export function parseGrid(input: unknown, source = "(object)"): Grid {
   return parsed.data;
 }
 
-/** Sets `path` (dotted) in a config object, turning a plugin name on the way into `{ name }`. */
+/**
+ * Sets `path` (dotted) in a config object, turning a plugin name on the way into `{ name }`
+ * (and a loss name, which names both players' losses, into `{ discriminator, generator }`).
+ */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split(".");
   let node = target;
-  for (const key of keys.slice(0, -1)) {
+  for (const [depth, key] of keys.slice(0, -1).entries()) {
     const next = node[key];
     node[key] = typeof next === "string"
-      ? { name: next }
+      ? depth === 0 && key === "loss" ? { discriminator: next, generator: next } : { name: next }
       : next && typeof next === "object" && !Array.isArray(next)
       ? { ...next }
       : {};
@@ -121,6 +127,11 @@ function matches(overrides: Record<string, unknown>, pattern: Record<string, unk
   );
 }
 
+/** The same paths with the same values, in any order. */
+function sameCombination(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && matches(a, b);
+}
+
 /**
  * Expands a grid into its cells and validates every cell's config against the registry before
  * anything runs; a bad cell throws a ConfigError naming the cell and the field.
@@ -138,15 +149,16 @@ export async function expandGrid(
     );
   }
   combinations = combinations.filter((c) => !grid.exclude.some((pattern) => matches(c, pattern)));
+  const fromAxes = combinations.length;
   for (const extra of grid.include) {
-    if (!combinations.some((c) => JSON.stringify(c) === JSON.stringify(extra))) {
+    if (!combinations.some((c) => sameCombination(c, extra))) {
       combinations.push(extra);
     }
   }
   const keys = labelKeys([...new Set(combinations.flatMap(Object.keys))]);
   const seeds = grid.seeds ?? [typeof grid.base.seed === "number" ? grid.base.seed : 1];
   const cells: Cell[] = [];
-  for (const overrides of combinations) {
+  for (const [position, overrides] of combinations.entries()) {
     const group = Object.entries(overrides).map(([path, value]) =>
       `${keys[path]}=${formatValue(value)}`
     ).join(",");
@@ -162,9 +174,17 @@ export async function expandGrid(
         if (!(error instanceof ConfigError)) throw error;
         throw new ConfigError(`${source}, cell ${label}`, error.issues);
       }
+      const id = await hashConfig(config);
+      const twin = cells.find((cell) => cell.id === id);
+      if (twin) {
+        throw new ConfigError(source, [{
+          path: position < fromAxes ? "axes" : "include",
+          message: `cells ${twin.label} and ${label} are the same config; drop one of them`,
+        }]);
+      }
       cells.push({
         index: cells.length,
-        id: await hashConfig(config),
+        id,
         label,
         overrides,
         seed,

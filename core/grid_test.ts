@@ -114,3 +114,41 @@ Deno.test("a bad cell fails the whole grid up front, naming the cell and the fie
     },
   );
 });
+
+Deno.test("a loss name on a path to one player's loss names both players' losses", () => {
+  const config: Record<string, unknown> = { loss: "minimax" };
+  setPath(config, "loss.generator", "non-saturating");
+  assert.deepEqual(config, { loss: { discriminator: "minimax", generator: "non-saturating" } });
+});
+
+Deno.test("no cell runs twice: includes in any key order, repeated seeds, equal configs", async () => {
+  const grid = (extra: Record<string, unknown>) =>
+    parseGrid({ name: "g", base, axes: { loss: ["minimax"], "train.dSteps": [1, 2] }, ...extra });
+  const cells = await expandGrid(
+    grid({ include: [{ "train.dSteps": 1, loss: "minimax" }] }),
+    builtinRegistry(),
+  );
+  assert.deepEqual(cells.map((c) => groupOf(c.label)), [
+    "loss=minimax,dSteps=1",
+    "loss=minimax,dSteps=2",
+  ]);
+  assert.throws(
+    () => grid({ seeds: [1, 2, 1] }),
+    (error: Error) =>
+      error instanceof ConfigError && /seeds: expected distinct seeds/.test(error.message),
+  );
+  // With a default written out, an included combination is the same config as an axis cell.
+  await assert.rejects(
+    () =>
+      expandGrid(
+        grid({ include: [{ loss: "minimax", "train.dSteps": 2, "train.batchSize": 64 }] }),
+        builtinRegistry(),
+        "grid.json",
+      ),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      error.message.includes(
+        "include: cells loss=minimax,dSteps=2,seed=1 and loss=minimax,dSteps=2,batchSize=64,seed=1 are the same config",
+      ),
+  );
+});

@@ -22,6 +22,8 @@ import {
 export interface ReportFiles {
   summary: Summary;
   markdown: string;
+  /** Results of cells that are not in their directory's current grid, left out. */
+  leftOut: number;
   csvPath: string;
   markdownPath: string;
   htmlPath: string;
@@ -52,23 +54,38 @@ async function lastSample(runDir: string): Promise<Uint8Array | undefined> {
   return newest ? await Deno.readFile(join(runDir, "samples", newest)) : undefined;
 }
 
-async function gridName(dirs: string[]): Promise<string> {
-  for (const dir of dirs) {
-    try {
-      return JSON.parse(await Deno.readTextFile(join(dir, "grid.json"))).name;
-    } catch {
-      // No grid.json here: try the next input.
-    }
-  }
-  return "ablation";
+/** What a grid directory's grid.json says of the grid last run there, if it has one. */
+interface GridRecord {
+  name: string;
+  cells: { id: string }[];
 }
 
-/** Reads every input's results.jsonl and writes the summary and report into `outDir`. */
+async function readGridRecord(dir: string): Promise<GridRecord | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(dir, "grid.json")));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`Cannot read ${join(dir, "grid.json")}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads every input's results.jsonl and writes the summary and report into `outDir`. Only the
+ * cells of the grid last run in an input (its grid.json) count: results of an earlier version
+ * of the grid (other steps, say) stay in results.jsonl but are not pooled with the new ones.
+ */
 export async function writeReport(inputs: string[], outDir: string): Promise<ReportFiles> {
   const seen = new Map<string, { line: ResultLine; dir: string }>();
+  let name: string | undefined;
+  let leftOut = 0;
   for (const dir of inputs) {
-    const lines = await readResults(join(dir, "results.jsonl"));
-    for (const line of lines) if (!seen.has(line.cellId)) seen.set(line.cellId, { line, dir });
+    const grid = await readGridRecord(dir);
+    name ??= grid?.name;
+    const current = grid && new Set(grid.cells.map((cell) => cell.id));
+    for (const line of await readResults(join(dir, "results.jsonl"))) {
+      if (current && !current.has(line.cellId)) leftOut++;
+      else if (!seen.has(line.cellId)) seen.set(line.cellId, { line, dir });
+    }
   }
   if (!seen.size) {
     throw new Error(`Cannot report on ${inputs.join(", ")}: no results.jsonl with results found`);
@@ -98,10 +115,10 @@ export async function writeReport(inputs: string[], outDir: string): Promise<Rep
   await writeFileAtomic(files.csvPath, summaryCsv(summary));
   await writeFileAtomic(files.markdownPath, markdown);
   const html = await renderReport({
-    title: await gridName(inputs),
+    title: name ?? "ablation",
     summary: summaryTable(summary),
     cells,
   });
   await writeFileAtomic(files.htmlPath, html);
-  return { summary, markdown, ...files };
+  return { summary, markdown, leftOut, ...files };
 }

@@ -23,13 +23,21 @@ export interface ResultLine {
 }
 
 /**
- * Appends one line with a single O_APPEND write: a crash leaves the line whole or absent, and
- * shards appending to one local file never interleave.
+ * Appends one line with a single O_APPEND write: shards appending to one local file never
+ * interleave. A line torn by a crash (no newline at the end of the file) is ended first, in the
+ * same write, so the new line stays whole.
  */
 export async function appendResult(path: string, line: ResultLine): Promise<void> {
-  const file = await Deno.open(path, { append: true, create: true });
+  const file = await Deno.open(path, { read: true, append: true, create: true });
   try {
-    const bytes = new TextEncoder().encode(JSON.stringify(line) + "\n");
+    const { size } = await file.stat();
+    const last = new Uint8Array(1);
+    if (size > 0) {
+      await file.seek(size - 1, Deno.SeekMode.Start);
+      await file.read(last);
+    }
+    const torn = size > 0 && last[0] !== 0x0a;
+    const bytes = new TextEncoder().encode(`${torn ? "\n" : ""}${JSON.stringify(line)}\n`);
     const written = await file.write(bytes);
     if (written !== bytes.length) throw new Error(`Short write to ${path}`);
   } finally {
@@ -37,7 +45,11 @@ export async function appendResult(path: string, line: ResultLine): Promise<void
   }
 }
 
-/** The lines of a results.jsonl (none when it does not exist); a torn last line is ignored. */
+/**
+ * The lines of a results.jsonl (none when it does not exist). A line torn by a crash (the start
+ * of a result that does not parse) is skipped, so its cell runs again; any other bad line is an
+ * error naming the file and line.
+ */
 export async function readResults(path: string): Promise<ResultLine[]> {
   let text: string;
   try {
@@ -51,7 +63,8 @@ export async function readResults(path: string): Promise<ResultLine[]> {
     try {
       return [JSON.parse(line) as ResultLine];
     } catch (error) {
-      if (i === lines.length - 1 && !text.endsWith("\n")) return [];
+      const start = '{"cellId":';
+      if (line.startsWith(start) || start.startsWith(line)) return [];
       throw new SyntaxError(`Cannot parse ${path} line ${i + 1}: ${(error as Error).message}`);
     }
   });
@@ -72,7 +85,8 @@ export interface Summary {
     n: number;
     diverged: number;
     failed: number;
-    stats: Record<string, { mean: number; std: number } | undefined>;
+    /** Mean and sample standard deviation (none from a single seed) over the ok seeds. */
+    stats: Record<string, { mean: number; std?: number } | undefined>;
   }[];
 }
 
@@ -95,9 +109,8 @@ export function summarize(results: ResultLine[]): Summary {
       const values = ok.map((r) => r.metrics[metric]).filter((v) => typeof v === "number");
       if (!values.length) return [metric, undefined];
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      const variance = values.length > 1
-        ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)
-        : 0;
+      if (values.length < 2) return [metric, { mean }];
+      const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
       return [metric, { mean, std: Math.sqrt(variance) }];
     }));
     return {
@@ -114,7 +127,9 @@ export function summarize(results: ResultLine[]): Summary {
 
 const format = (value: number) => String(Number(value.toPrecision(4)));
 
+/** A cell's value on an axis; empty where the cell leaves that path at the base config's. */
 function axisText(value: unknown): string {
+  if (value === undefined) return "";
   if (Array.isArray(value)) return value.length ? value.map(axisText).join("+") : "none";
   if (value && typeof value === "object" && "name" in value) return String(value.name);
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -128,7 +143,10 @@ export function summaryTable(summary: Summary): { columns: string[]; rows: strin
       ...summary.axes.map((axis) => axisText(row.values[axis])),
       ...summary.metrics.map((metric) => {
         const stat = row.stats[metric];
-        return stat ? `${format(stat.mean)} ± ${format(stat.std)}` : "";
+        if (!stat) return "";
+        return stat.std === undefined
+          ? format(stat.mean)
+          : `${format(stat.mean)} ± ${format(stat.std)}`;
       }),
       String(row.n),
       String(row.diverged),
@@ -151,7 +169,7 @@ export function summaryCsv(summary: Summary): string {
     ...summary.axes.map((axis) => axisText(row.values[axis])),
     ...summary.metrics.flatMap((m) => {
       const stat = row.stats[m];
-      return stat ? [String(stat.mean), String(stat.std)] : ["", ""];
+      return stat ? [String(stat.mean), stat.std === undefined ? "" : String(stat.std)] : ["", ""];
     }),
     String(row.n),
     String(row.diverged),

@@ -65,6 +65,15 @@ Deno.test("a grid runs every cell once, writes the summary and report, and a rer
   const again = await ablate([path, "--out", out]);
   assert.match(again.stderr, /12 cells, 12 already done, 0 to run/);
   assert.equal((await readResults(join(out, "results.jsonl"))).length, 12);
+  // A result of a cell the grid no longer has (an earlier version of it) is not pooled.
+  const stale = { ...results[0], cellId: "0123456789abcdef", metrics: { modes: 99 } };
+  await Deno.writeTextFile(join(out, "results.jsonl"), JSON.stringify(stale) + "\n", {
+    append: true,
+  });
+  const report = await runCli(["report", out]);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stdout, /left out: 1 results of cells not in the current grid/);
+  assert.equal(await Deno.readTextFile(join(out, "summary.md")), markdown);
 });
 
 Deno.test("killed with SIGKILL and rerun, every cell is done once and the summary matches", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { tf, tfl } from "../deps.ts";
 import { useBackend } from "../core/backend.ts";
 import { builtinRegistry } from "../core/builtins.ts";
@@ -100,4 +100,38 @@ Deno.test("eval scores a saved run on its dataset and on an IDX pair given on th
   const missing = await runCli(["eval", join(dir, "nowhere")]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nowhere: it has no config\.json/);
+});
+
+Deno.test("eval finds a run's plugins given with --plugin, and says so when it cannot", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  const configPath = join(dir, "config.json");
+  // Named relative to the config file, as a user's config does.
+  const plugin = relative(dir, join(root, "examples", "least_squares.ts"));
+  await Deno.writeTextFile(
+    configPath,
+    JSON.stringify({
+      name: "ls",
+      plugins: [plugin],
+      dataset: "ring-8",
+      backend: "cpu",
+      architecture: { name: "mlp", options: { hidden: [8], latentDim: 2 } },
+      loss: "least-squares",
+      train: { steps: 5, batchSize: 8 },
+      evaluate: { every: 5, metrics: [{ name: "mode-coverage", options: { samples: 50 } }] },
+    }),
+  );
+  const runDir = join(dir, "run");
+  const trained = await runCli(["train", configPath, "--out", runDir]);
+  assert.equal(trained.code, 0, trained.stderr);
+  // From another directory than the config's, that relative name misses the module.
+  const elsewhere = { cwd: runDir };
+  const lost = await runCli(["eval", "."], elsewhere);
+  assert.equal(lost.code, 1);
+  assert.match(lost.stderr, /Cannot load plugin module .*least_squares\.ts/);
+  assert.match(lost.stderr, /named relative to its config file: give their modules with --plugin/);
+  const module = join(root, "examples", "least_squares.ts");
+  const found = await runCli(["eval", ".", "--plugin", module], elsewhere);
+  assert.equal(found.code, 0, found.stderr);
+  assert.match(found.stdout, /modes=\d/);
 });
