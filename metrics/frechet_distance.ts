@@ -62,7 +62,7 @@ export function frechetDistanceMetric(
       if (!test) throw new TypeError("frechet-distance needs the dataset's test split");
       const model = await classifier(context);
       const size = test.x.shape[0];
-      real ??= fit(
+      const realFit = real ??= fit(
         tf,
         size,
         options.batchSize,
@@ -72,13 +72,10 @@ export function frechetDistanceMetric(
         real = undefined;
         throw error;
       });
-      const fake = await fit(
-        tf,
-        options.samples ?? size,
-        options.batchSize,
-        (_, n) => model.features(generate(n)),
-      );
-      const { mean, covariance } = await real;
+      const [fake, { mean, covariance }] = await Promise.all([
+        fit(tf, options.samples ?? size, options.batchSize, (_, n) => model.features(generate(n))),
+        realFit,
+      ]);
       return {
         frechetDistance: frechetDistance(mean, covariance, fake.mean, fake.covariance),
       };

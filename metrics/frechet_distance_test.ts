@@ -74,6 +74,24 @@ Deno.test("the distance between the test split and itself is 0; a shift c adds d
   dataset.dispose!();
 });
 
+Deno.test("a failure on the test split is the evaluation's error, and the next one retries", async () => {
+  await useBackend("cpu");
+  const dataset = tinyImages("fd-failing");
+  let calls = 0;
+  const failingOnce = () =>
+    Promise.resolve({
+      features: (x: tf.Tensor) => {
+        if (calls++ === 0) throw new Error("out of memory on the test split");
+        return tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+      },
+    });
+  const metric = frechetDistanceMetric({ batchSize: 5 }, failingOnce);
+  await assert.rejects(() => metric.evaluate(context(dataset, 0)), /out of memory on the test/);
+  const retried = await metric.evaluate(context(dataset, 0));
+  assert.ok(Math.abs(retried.frechetDistance) < 1e-6, `FD ${retried.frechetDistance}`);
+  dataset.dispose!();
+});
+
 Deno.test("frechet-distance and classifier-score run on the shared domain classifier", async () => {
   await useBackend("wasm");
   const cacheDir = await Deno.makeTempDir();
