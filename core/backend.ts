@@ -1,6 +1,7 @@
 /**
- * Backend selection: `auto` takes WebGPU when `navigator.gpu` gives a hardware adapter, else
- * WASM; `cpu` only on request. A software adapter (Mesa's lavapipe, SwiftShader) is used only
+ * Backend selection: `auto` takes WebGPU when `navigator.gpu` gives a hardware adapter (and
+ * falls back to WASM, saying why, if that adapter's device will not start), else WASM; `cpu`
+ * only on request. A software adapter (Mesa's lavapipe, SwiftShader) is used only
  * when `webgpu` is asked for: it emulates the GPU on the CPU and trains the ring MLP about 8x
  * slower than WASM (measured: 0.4 s against 0.05 s per step).
  *
@@ -26,7 +27,9 @@ interface AdapterLike {
 
 /** The WebGPU adapter this process would get, if any, and whether it emulates a GPU. */
 export async function webgpuAdapter(): Promise<{ name: string; software: boolean } | undefined> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } })?.gpu;
+  const gpu = (globalThis.navigator as {
+    gpu?: { requestAdapter(options: { powerPreference: string }): Promise<unknown> };
+  })?.gpu;
   if (!gpu) return undefined;
   // Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid" at every adapter request when the
   // variable is unset (in containers and CI); a private directory silences them.
@@ -35,7 +38,9 @@ export async function webgpuAdapter(): Promise<{ name: string; software: boolean
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     Deno.env.set("XDG_RUNTIME_DIR", dir);
   }
-  const adapter = await gpu.requestAdapter().catch(() => null) as AdapterLike | null;
+  // The options tfjs's WebGPU backend asks with, so this is the adapter it will use.
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" })
+    .catch(() => null) as AdapterLike | null;
   if (!adapter) return undefined;
   const info = adapter.info ?? {};
   const name = [info.description, info.device, info.vendor, info.architecture].find((s) => s) ??
@@ -70,14 +75,41 @@ export async function useBackend(requested: BackendName): Promise<BackendInfo> {
     ? await webgpuAdapter()
     : undefined;
   const chosen = chooseBackend(requested, adapter);
-  // PROD silences tfjs's console advice (e.g. "install tfjs-node"), which is not for us.
-  tf.env().set("PROD", true);
-  if (chosen.name === "wasm") registerWasmKernels();
-  if (!(await tf.setBackend(chosen.name))) {
-    throw new Error(`Cannot use backend "${chosen.name}": tfjs failed to initialise it`);
+  try {
+    await startBackend(chosen.name);
+  } catch (error) {
+    if (requested !== "auto") throw error;
+    console.error(`gantry: ${(error as Error).message}; using wasm instead`);
+    await startBackend("wasm");
+    return { name: "wasm" };
   }
   if (chosen.name === "webgpu") watchDevice();
   return chosen;
+}
+
+/**
+ * Makes `name` tfjs's backend; when it cannot start, throws with the reason tfjs only logs.
+ * tfjs's console advice (e.g. "install tfjs-node") is not for gantry's users: it stays silent.
+ */
+export async function startBackend(name: string): Promise<void> {
+  if (name === "wasm") registerWasmKernels();
+  const logged: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => logged.push(args.join(" "));
+  tf.env().set("PROD", false);
+  let started: boolean;
+  try {
+    started = await tf.setBackend(name);
+  } finally {
+    tf.env().set("PROD", true);
+    console.warn = warn;
+  }
+  if (!started) {
+    // tfjs logs "Initialization of backend x failed", then the error's stack.
+    const reason = logged.filter((line) => !/^Initialization of backend/.test(line))
+      .map((line) => line.split("\n")[0]).join("; ");
+    throw new Error(`Cannot use backend "${name}": ${reason || "tfjs failed to initialise it"}`);
+  }
 }
 
 interface DeviceLike extends EventTarget {

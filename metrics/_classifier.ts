@@ -184,7 +184,7 @@ export function resolveTraining(
  * The domain classifier of `dataset`: read from the cache when one was trained for the same
  * training data (its digest), network and recipe, else trained on `dataset.splits.train`,
  * scored on `splits.test` and cached. Concurrent processes (ablation workers) train it once:
- * the others wait on a lock file. The caller disposes the classifier.
+ * the others wait on a file lock. The caller disposes the classifier.
  */
 export async function loadClassifier(
   dataset: Dataset,
@@ -239,7 +239,6 @@ export async function loadClassifier(
       training,
       digest,
       log,
-      lock.touch,
     );
     try {
       await writeCached(path, model, classifier.info);
@@ -434,7 +433,6 @@ async function trainClassifier(
   training: Required<TrainingOptions>,
   digest: string,
   log: (line: string) => void,
-  heartbeat: () => void = () => {},
 ): Promise<Omit<DomainClassifier, "path"> & { model: tfl.LayersModel }> {
   const started = performance.now();
   const { train, test } = dataset.splits!;
@@ -510,7 +508,6 @@ async function trainClassifier(
         correct += (await hits.data())[0];
         tf.dispose([loss, hits]);
         step++;
-        heartbeat();
         const inEpoch = step - (epoch - 1) * stepsPerEpoch;
         if (stepsPerEpoch >= 200 && inEpoch % 100 === 0) {
           log(
@@ -608,56 +605,31 @@ async function readCached(path: string, dataset: Dataset): Promise<DomainClassif
   }
 }
 
-/**
- * How long a lock may sit untouched before it counts as left behind by a crash; the trainer
- * touches it at least every {@linkcode LOCK_TOUCH_MS}.
- */
-const STALE_LOCK_MS = 10 * 60_000;
-const LOCK_TOUCH_MS = 30_000;
-
-/** A held lock: `touch` marks it alive (throttled), `release` removes it. */
+/** A held lock on the cache entry. */
 interface Lock {
-  touch(): void;
   release(): Promise<void>;
 }
 
 /**
- * Takes the lock file `path` (created exclusively), waiting while another live process holds
- * it. A lock whose process is gone (same host) or untouched for ten minutes is taken over.
+ * Takes an exclusive lock on the file `path` (created if missing), waiting while another
+ * process or worker holds it. The operating system releases a lock whose holder died, so a
+ * crash never leaves the cache locked; the empty file stays.
  */
 async function acquireLock(path: string, log: (line: string) => void): Promise<Lock> {
-  const host = Deno.hostname();
-  let waiting = false;
-  while (true) {
-    try {
-      await Deno.writeTextFile(path, `${host} ${Deno.pid}`, { createNew: true });
-      let touched = Date.now();
-      return {
-        touch() {
-          if (Date.now() - touched < LOCK_TOUCH_MS) return;
-          touched = Date.now();
-          try {
-            Deno.utimeSync(path, new Date(), new Date());
-          } catch { /* a vanished lock only means another process may start training too */ }
-        },
-        release: () => Deno.remove(path).catch(() => {}),
-      };
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  const file = await Deno.open(path, { write: true, create: true });
+  try {
+    if (!(await file.tryLock(true))) {
+      log(`Waiting for another process to train the domain classifier (${path})`);
+      await file.lock(true);
     }
-    const [holderHost, pid] = (await Deno.readTextFile(path).catch(() => "")).split(" ");
-    const age = Date.now() - ((await Deno.stat(path).catch(() => null))?.mtime?.getTime() ?? 0);
-    // Ablation workers are threads of one process: a lock with this pid is a sibling's.
-    const gone = holderHost === host && pid !== String(Deno.pid) && Deno.build.os === "linux" &&
-      !(await Deno.stat(`/proc/${pid}`).then(() => true, () => false));
-    if (gone || age > STALE_LOCK_MS) {
-      await Deno.remove(path).catch(() => {});
-      continue;
-    }
-    if (!waiting) {
-      log(`Waiting for process ${pid} on ${holderHost} to train the domain classifier (${path})`);
-      waiting = true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } catch (error) {
+    file.close();
+    throw error;
   }
+  return {
+    async release() {
+      await file.unlock();
+      file.close();
+    },
+  };
 }

@@ -95,10 +95,11 @@ Deno.test("the classifier is trained once, cached under its digest and read back
   const info = JSON.parse(await Deno.readTextFile(join(first.path!, "info.json")));
   assert.equal(info.testAccuracy, first.info.testAccuracy);
   assert.ok(first.info.testAccuracy! > 0.9, `test accuracy ${first.info.testAccuracy}`);
-  // Nothing but the classifier's directory is left (no temp directory, no lock).
+  // Nothing but the classifier's directory and its (empty, unlocked) lock file is left.
+  const entry = first.path!.split("/").pop()!;
   assert.deepEqual(
-    [...Deno.readDirSync(join(cacheDir, "classifiers", "toy-digest"))].map((e) => e.name),
-    [first.path!.split("/").pop()],
+    [...Deno.readDirSync(join(cacheDir, "classifiers", "toy-digest"))].map((e) => e.name).sort(),
+    [entry, `${entry}.lock`],
   );
 
   lines.length = 0;
@@ -118,14 +119,15 @@ Deno.test("the classifier is trained once, cached under its digest and read back
   assert.notEqual(other.path, first.path);
   const off = await loadClassifier(dataset, { ...options, cache: "off" });
   assert.equal(off.path, undefined);
-  assert.equal([...Deno.readDirSync(join(cacheDir, "classifiers", "toy-digest"))].length, 2);
+  const entries = [...Deno.readDirSync(join(cacheDir, "classifiers", "toy-digest"))];
+  assert.equal(entries.filter((e) => e.isDirectory).length, 2);
   for (const c of [first, second, other, off]) c.dispose();
   dataset.dispose!();
   assert.equal(tf.memory().numTensors, before);
   await Deno.remove(cacheDir, { recursive: true });
 });
 
-Deno.test("concurrent loads train once; the other waits for the lock and reads the cache", async () => {
+Deno.test("concurrent loads train once; a lock holder makes others wait until it ends or dies", async () => {
   await useBackend("cpu");
   const cacheDir = await Deno.makeTempDir();
   const dataset = toyImages(32, 8, "toy-lock");
@@ -136,8 +138,39 @@ Deno.test("concurrent loads train once; the other waits for the lock and reads t
   ]);
   assert.equal(lines.filter((l) => l.startsWith("Training")).length, 1, lines.join("\n"));
   assert.equal(a.path, b.path);
+  // A process holding the lock makes a retraining wait; killed, the OS frees the lock.
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const f = Deno.openSync(Deno.args[0], { write: true }); f.lockSync(true);
+      console.log("locked"); setTimeout(() => {}, 60_000);`,
+      `${a.path}.lock`,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.getReader();
+  assert.equal(new TextDecoder().decode((await reader.read()).value).trim(), "locked");
+  lines.length = 0;
+  let done = false;
+  const retrained = loadClassifier(dataset, { ...options, cache: "refresh" }).then((c) => {
+    done = true;
+    return c;
+  });
+  const waiting = () => lines.some((l) => l.startsWith("Waiting for another process"));
+  for (let waited = 0; !waiting() && waited < 60_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(waiting(), lines.join("\n"));
+  assert.equal(done, false);
+  holder.kill("SIGKILL");
+  await holder.status;
+  reader.releaseLock();
+  await holder.stdout.cancel();
+  const c = await retrained;
+  assert.equal(c.path, a.path);
   a.dispose();
   b.dispose();
+  c.dispose();
   dataset.dispose!();
   await Deno.remove(cacheDir, { recursive: true });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chooseBackend, webgpuAdapter } from "../core/backend.ts";
+import { chooseBackend, startBackend, webgpuAdapter } from "../core/backend.ts";
+import { tf } from "../deps.ts";
 import { builtinRegistry } from "../core/builtins.ts";
 import { train } from "../core/engine.ts";
 import { definePlugin } from "../core/plugin.ts";
@@ -86,4 +87,15 @@ Deno.test({
   );
   assert.equal(result.status, "failed");
   assert.match(result.error!, /^WebGPU device error: GPUValidationError: /);
+});
+
+Deno.test("a backend that cannot start is an error with tfjs's reason, not only a log line", async () => {
+  tf.registerBackend("failing-for-test", () => {
+    throw new Error("no device for you");
+  });
+  await assert.rejects(
+    () => startBackend("failing-for-test"),
+    /^Error: Cannot use backend "failing-for-test": Error: no device for you$/,
+  );
+  tf.removeBackend("failing-for-test");
 });
