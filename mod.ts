@@ -17,7 +17,47 @@
  *
  * @module
  */
-export { tf, tfl, z } from "./deps.ts";
+export {
+  /**
+   * The tfjs core gantry trains with (the one plugins receive as `tf`), so code that imports
+   * mod.ts by URL never loads a second copy.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { tf, useBackend } from "./mod.ts";
+   *
+   * await useBackend("cpu");
+   * assert.deepEqual(await tf.add(tf.tensor1d([1, 2]), 1).data(), new Float32Array([2, 3]));
+   * ```
+   */
+  tf,
+  /**
+   * tfjs-layers, for a user's architecture (plugins receive it as `layers`).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { tfl } from "./mod.ts";
+   *
+   * assert.ok(tfl.layers.dense({ units: 3 }).getConfig().units === 3);
+   * ```
+   */
+  tfl,
+  /**
+   * zod, for a plugin's options schema.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { z } from "./mod.ts";
+   *
+   * const options = z.strictObject({ weight: z.number().default(1) });
+   * assert.deepEqual(options.parse({}), { weight: 1 });
+   * ```
+   */
+  z,
+} from "./deps.ts";
 export {
   /**
    * Declares a plugin; it returns its argument and exists for type inference.
@@ -41,6 +81,17 @@ export {
    * ```
    */
   definePlugin,
+  /**
+   * The kinds of plugin, in the order the CLI lists them.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PLUGIN_KINDS } from "./mod.ts";
+   *
+   * assert.ok(PLUGIN_KINDS.includes("regularizer"));
+   * ```
+   */
   PLUGIN_KINDS,
 } from "./core/plugin.ts";
 export type * from "./core/plugin.ts";
@@ -61,21 +112,54 @@ export {
 } from "./plugins/weight_norm_dense.ts";
 export {
   /**
-   * Gaussian noise and dropout layers drawn from a seed source, for reproducible runs; the
-   * stream a checkpoint can carry comes from `createSeedStream(rng, name)`.
+   * A resumable stream of tfjs seeds for the seeded noise layers; an architecture returns its
+   * `saveState` / `loadState` so checkpoints carry it.
    *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { createRng, createSeedStream, SeededGaussianNoise } from "./mod.ts";
+   * import { createRng, createSeedStream } from "./mod.ts";
    *
    * const stream = createSeedStream(createRng(1), "my-architecture");
-   * const noise = new SeededGaussianNoise({ stddev: 0.5, seeds: stream.seeds });
-   * assert.ok(noise.stddev === 0.5 && Array.isArray(stream.saveState().rng));
+   * const again = createSeedStream(createRng(1), "my-architecture");
+   * assert.ok(stream.seeds() === again.seeds() && Array.isArray(stream.saveState().rng));
    * ```
    */
   createSeedStream,
+  /**
+   * Inverted dropout whose masks come from a seed source (tfjs's own layer is unseeded).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { createRng, createSeedStream, SeededDropout, tf, useBackend } from "./mod.ts";
+   *
+   * await useBackend("cpu");
+   * const stream = createSeedStream(createRng(1), "d");
+   * const dropout = new SeededDropout({ rate: 0.5, seeds: stream.seeds });
+   * const kept = dropout.apply(tf.ones([1, 1000]), { training: true }) as tf.Tensor;
+   * const values = await kept.data(); // each unit 0 or 1 / (1 - 0.5)
+   * assert.ok(values.every((v) => v === 0 || v === 2));
+   * ```
+   */
   SeededDropout,
+  /**
+   * Adds N(0, σ²) noise from a seed source while training; the identity at inference.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { createRng, createSeedStream, SeededGaussianNoise, tf, useBackend } from "./mod.ts";
+   *
+   * await useBackend("cpu");
+   * const noise = new SeededGaussianNoise({
+   *   stddev: 0.5,
+   *   seeds: createSeedStream(createRng(1), "n").seeds,
+   * });
+   * const x = tf.zeros([1, 4]);
+   * assert.deepEqual(await (noise.apply(x) as tf.Tensor).data(), await x.data());
+   * ```
+   */
   SeededGaussianNoise,
 } from "./plugins/noise_layers.ts";
 export {
@@ -85,10 +169,17 @@ export {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { builtinRegistry } from "./mod.ts";
+   * import { definePlugin, Registry } from "./mod.ts";
    *
-   * const registry = builtinRegistry();
-   * assert.ok(registry.get("loss", "minimax").name === "minimax");
+   * const half = definePlugin({
+   *   kind: "loss",
+   *   name: "half",
+   *   description: "",
+   *   create: ({ tf }) => ({ generator: ({ fake }) => tf.mul(0.5, tf.mean(fake.logits)) }),
+   * });
+   * const registry = new Registry().register(half);
+   * assert.ok(registry.get("loss", "half") === half);
+   * assert.throws(() => registry.register(half), /half/);
    * ```
    */
   Registry,
@@ -251,12 +342,10 @@ export {
    * import assert from "node:assert/strict";
    * import { ConfigError, parseConfig } from "./mod.ts";
    *
-   * try {
-   *   parseConfig({ dataset: "ring-8", train: { batchSize: -1 } });
-   * } catch (error) {
-   *   assert.ok(error instanceof ConfigError);
-   *   assert.ok((error as ConfigError).issues[0].path === "train.batchSize");
-   * }
+   * assert.throws(
+   *   () => parseConfig({ dataset: "ring-8", train: { batchSize: -1 } }),
+   *   (error) => error instanceof ConfigError && error.issues[0].path === "train.batchSize",
+   * );
    * ```
    */
   ConfigError,
@@ -312,7 +401,7 @@ export {
 } from "./core/load_plugins.ts";
 export {
   /**
-   * Switches tfjs to a backend; "auto" takes WebGPU when an adapter exists, else WASM.
+   * Switches tfjs to a backend; "auto" takes WebGPU on a hardware adapter, else WASM.
    *
    * @example
    * ```ts
