@@ -1,12 +1,15 @@
 /**
  * Checkpoints: RUN/checkpoint/ holds the generator and discriminator (tfjs LayersModel format,
  * custom layers included, running statistics included as weights), both optimizers' state, the
- * step and the random streams' states. A checkpoint is written to a temporary directory and
- * swapped in by renames, so a crash leaves the previous checkpoint or the new one, never a mix.
+ * step and the random streams' states. A checkpoint is written to a temporary directory, flushed
+ * to disk and swapped in by renames, so a crash leaves the previous checkpoint or the new one,
+ * never a mix. Readers take `checkpoint/`, or `checkpoint.old` when a crash came between the
+ * swap's two renames; only the next save (the run's own process) renames things back.
  *
  * @module
  */
 import { join } from "node:path";
+import { syncDirectory, writeFileSynced } from "./atomic.ts";
 import { tf, tfl } from "../deps.ts";
 import type { DatasetInfo, JsonValue, Networks, PluginState } from "./plugin.ts";
 import type { RngState } from "./rng.ts";
@@ -51,12 +54,12 @@ function flatten(data: tf.io.WeightData): ArrayBuffer {
   return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
 }
 
-/** Writes a LayersModel to DIR/model.json and DIR/weights.bin (tfjs's file layout). */
+/** Writes a LayersModel to DIR/model.json and DIR/weights.bin (tfjs's file layout), synced. */
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    await Deno.writeFile(join(dir, "weights.bin"), new Uint8Array(flatten(artifacts.weightData!)));
-    await Deno.writeTextFile(
+    await writeFileSynced(join(dir, "weights.bin"), new Uint8Array(flatten(artifacts.weightData!)));
+    await writeFileSynced(
       join(dir, "model.json"),
       JSON.stringify({
         modelTopology: artifacts.modelTopology,
@@ -64,6 +67,7 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
         weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }],
       }),
     );
+    await syncDirectory(dir);
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
   }));
 }
@@ -90,17 +94,29 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   return await tfl.loadLayersModel(tf.io.fromMemory(await readArtifacts(dir)));
 }
 
-/** Loads a saved generator as a LayersModel, e.g. to draw samples from a finished run. */
-export function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
-  return loadModel(join(runDir, "checkpoint", "generator"));
+/** The directory of a run's checkpoint: `checkpoint/`, else a swap's leftover `checkpoint.old`. */
+async function checkpointDir(runDir: string): Promise<string | undefined> {
+  for (const name of ["checkpoint", "checkpoint.old"]) {
+    const dir = join(runDir, name);
+    if (await Deno.stat(join(dir, "state.json")).then(() => true, () => false)) return dir;
+  }
+  return undefined;
 }
 
-/** Reads RUN/checkpoint/state.json, or undefined when the run has no checkpoint. */
+/** Loads a saved generator as a LayersModel, e.g. to draw samples from a finished run. */
+export async function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
+  const dir = await checkpointDir(runDir);
+  if (!dir) throw new Error(`${runDir} has no checkpoint`);
+  return await loadModel(join(dir, "generator"));
+}
+
+/** Reads the checkpoint's state.json, or undefined when the run has no checkpoint. */
 export async function readCheckpointState(runDir: string): Promise<CheckpointState | undefined> {
+  const dir = await checkpointDir(runDir);
+  if (!dir) return undefined;
   try {
-    return JSON.parse(await Deno.readTextFile(join(runDir, "checkpoint", "state.json")));
+    return JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
     throw new Error(`Cannot read the checkpoint of ${runDir}: ${(error as Error).message}`);
   }
 }
@@ -132,7 +148,23 @@ export async function setOptimizerWeights(
   for (const { name, tensor } of weights) {
     if (isPower(name)) (optimizer as unknown as AdamPowers)[name as "accBeta1"].assign(tensor);
   }
-  tf.dispose(weights.filter((w) => isPower(w.name)).map((w) => w.tensor));
+  // The optimizer's variables share these tensors' buffers (counted references): freeing the
+  // tensors leaves the variables whole, and their first update frees the old buffers.
+  tf.dispose(weights.map((w) => w.tensor));
+}
+
+/** Frees a loaded checkpoint's tensors, when it will not be restored. */
+export function disposeCheckpoint(checkpoint: Checkpoint): void {
+  tf.dispose([
+    ...checkpoint.generator,
+    ...checkpoint.discriminator,
+    ...[...checkpoint.optimizers.discriminator, ...checkpoint.optimizers.generator].map((w) =>
+      w.tensor
+    ),
+    ...Object.values(checkpoint.plugins).flatMap((state) =>
+      Object.values(state).filter((v): v is tf.Tensor => v instanceof tf.Tensor)
+    ),
+  ]);
 }
 
 /** Tensors laid end to end in one file, described by specs kept in state.json. */
@@ -142,6 +174,12 @@ async function encodeTensors(
   const specs: TensorSpec[] = [];
   const chunks: Uint8Array[] = [];
   for (const { name, tensor } of named) {
+    if (tensor.dtype !== "float32" && tensor.dtype !== "int32") {
+      throw new TypeError(
+        `Cannot checkpoint "${name}": its dtype is ${tensor.dtype}; checkpoints hold float32 ` +
+          "and int32 tensors (cast it in the plugin's saveState)",
+      );
+    }
     const values = await tensor.data();
     specs.push({ name, shape: tensor.shape, dtype: tensor.dtype as TensorSpec["dtype"] });
     chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice());
@@ -173,7 +211,11 @@ function decodeTensors(specs: TensorSpec[], bytes: Uint8Array, file: string): Na
   return tensors;
 }
 
-/** Writes RUN/checkpoint/ atomically (temp directory, then renames). */
+/**
+ * Writes RUN/checkpoint/ atomically (a temp directory flushed to disk, then renames). Only the
+ * run's own process saves, so it also clears what a crashed one left: temp directories, and a
+ * lone `checkpoint.old`, which becomes `checkpoint` again before the swap.
+ */
 export async function saveCheckpoint(
   runDir: string,
   state: Omit<CheckpointState, "optimizers" | "plugins">,
@@ -182,8 +224,14 @@ export async function saveCheckpoint(
   plugins: Record<string, PluginState> = {},
 ): Promise<void> {
   const final = join(runDir, "checkpoint");
+  const old = `${final}.old`;
   const temp = `${final}.tmp-${Deno.pid}`;
-  await Deno.remove(temp, { recursive: true }).catch(() => {});
+  for await (const entry of Deno.readDir(runDir)) {
+    if (entry.name.startsWith("checkpoint.tmp-")) {
+      await Deno.remove(join(runDir, entry.name), { recursive: true });
+    }
+  }
+  if (await checkpointDir(runDir) === old) await Deno.rename(old, final);
   await saveModel(networks.generator, join(temp, "generator"));
   await saveModel(networks.discriminator, join(temp, "discriminator"));
   const owned: tf.Tensor[] = [];
@@ -198,7 +246,7 @@ export async function saveCheckpoint(
   }
   const encoded = await encodeTensors(optimizerTensors);
   tf.dispose(owned);
-  await Deno.writeFile(join(temp, "optimizers.bin"), encoded.bytes);
+  await writeFileSynced(join(temp, "optimizers.bin"), encoded.bytes);
   const pluginSpecs: CheckpointState["plugins"] = {};
   const pluginTensors: NamedTensor[] = [];
   // The owner of each tensor in pluginTensors, in order.
@@ -215,8 +263,8 @@ export async function saveCheckpoint(
   }
   const pluginBlob = await encodeTensors(pluginTensors);
   pluginBlob.specs.forEach((spec, i) => pluginSpecs[tensorOwners[i]].tensors.push(spec));
-  await Deno.writeFile(join(temp, "plugins.bin"), pluginBlob.bytes);
-  await Deno.writeTextFile(
+  await writeFileSynced(join(temp, "plugins.bin"), pluginBlob.bytes);
+  await writeFileSynced(
     join(temp, "state.json"),
     JSON.stringify({
       ...state,
@@ -227,28 +275,22 @@ export async function saveCheckpoint(
       plugins: pluginSpecs,
     }),
   );
+  await syncDirectory(temp);
   // Swap: the old checkpoint stays whole until the new one is in place.
-  const old = `${final}.old`;
   await Deno.remove(old, { recursive: true }).catch(() => {});
   await Deno.rename(final, old).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
   await Deno.rename(temp, final);
+  await syncDirectory(runDir);
   await Deno.remove(old, { recursive: true }).catch(() => {});
 }
 
-/** Loads RUN/checkpoint/ (falling back to a swap's leftover checkpoint.old), if there is one. */
+/** Loads the run's checkpoint (a swap's leftover checkpoint.old if need be), if it has one. */
 export async function loadCheckpoint(runDir: string): Promise<Checkpoint | undefined> {
-  const old = join(runDir, "checkpoint.old");
-  const final = join(runDir, "checkpoint");
-  try {
-    await Deno.stat(final);
-  } catch {
-    // A crash between the swap's two renames leaves only checkpoint.old.
-    await Deno.rename(old, final).catch(() => {});
-  }
-  const state = await readCheckpointState(runDir);
-  if (!state) return undefined;
+  const final = await checkpointDir(runDir);
+  if (!final) return undefined;
+  const state: CheckpointState = JSON.parse(await Deno.readTextFile(join(final, "state.json")));
   const optimizerFile = join(final, "optimizers.bin");
   const optimizerTensors = decodeTensors(
     [...state.optimizers.discriminator, ...state.optimizers.generator],

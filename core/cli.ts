@@ -29,6 +29,9 @@ Options:
   --seed N           random seed (overrides seed)
   --plugin P         plugin module, a path or an http(s) URL; repeatable
   --resume           continue from the run directory's last checkpoint, if it has one
+  --overwrite        start afresh in a run directory that holds an earlier run, removing its
+                     checkpoint, metrics, results and samples (without --resume or this, such a
+                     directory is refused)
   --help             this text
 
 Exit codes: 0 ok, 1 bad config or arguments, 2 run failed, 3 run diverged.`;
@@ -49,6 +52,7 @@ async function trainCommand(args: string[]): Promise<number> {
       seed: { type: "string" },
       plugin: { type: "string", multiple: true, default: [] },
       resume: { type: "boolean", default: false },
+      overwrite: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -84,6 +88,7 @@ async function trainCommand(args: string[]): Promise<number> {
     outDir,
     source: path,
     resume: values.resume,
+    overwrite: values.overwrite,
     onStart: ({ backend }) =>
       console.error(
         `gantry: training ${config.name} on ${backend.name}` +

@@ -10,10 +10,9 @@ import { parseArgs } from "node:util";
 import { writeJsonAtomic } from "./atomic.ts";
 import { useBackend } from "./backend.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
-import { backendFlag, registryWith, UsageError } from "./cli_util.ts";
+import { backendFlag, registryForRun, UsageError } from "./cli_util.ts";
 import { type ExperimentConfig, parseConfig } from "./config.ts";
 import { resolveExperiment } from "./experiment.ts";
-import { pluginModuleUrl } from "./load_plugins.ts";
 import { buildRun, measure, restoreRun } from "./run.ts";
 
 const EVAL_HELP =
@@ -77,14 +76,7 @@ export async function evalCommand(args: string[]): Promise<number> {
         : config.evaluate.metrics,
     },
   };
-  const modules = values.plugin.length ? values.plugin : config.plugins;
-  const registry = await registryWith(modules.map((p) => pluginModuleUrl(p))).catch((error) => {
-    if (values.plugin.length) throw error;
-    throw new UsageError(
-      `${error.message}\n${runDir} was trained with plugins ${JSON.stringify(config.plugins)}, ` +
-        "named relative to its config file: give their modules with --plugin",
-    );
-  });
+  const registry = await registryForRun(runDir, config.plugins, values.plugin);
   const range = checkpoint.state.dataset.range;
   // Image datasets take a `range` option: they are scaled as the run's generator draws.
   const takesRange = (name: string) => {

@@ -9,14 +9,17 @@ import { tf } from "../deps.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { useBackend } from "./backend.ts";
 import { loadGenerator, readCheckpointState } from "./checkpoint.ts";
-import { backendFlag, integerFlag, UsageError } from "./cli_util.ts";
+import { backendFlag, integerFlag, registryForRun, UsageError } from "./cli_util.ts";
 import { createRng } from "./rng.ts";
 import { samplesPng } from "./run_directory.ts";
 
 const SAMPLE_HELP = `Usage: deno task sample RUN [--n 64] [--out FILE.png] [--seed N] [--backend B]
+                        [--plugin MODULE]...
 
 Draws n samples from RUN's saved generator (RUN/checkpoint/) and writes a PNG: an image grid
-for images, a scatter or histogram for points. Default --out: RUN/samples/drawn.png.`;
+for images, a scatter or histogram for points. Default --out: RUN/samples/drawn.png.
+  --plugin MODULE    plugin modules (with the generator's custom layers) to load instead of
+                     the run's config.plugins, which were named relative to its config file`;
 
 /** `deno task sample RUN ...` */
 export async function sampleCommand(args: string[]): Promise<number> {
@@ -28,6 +31,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
       out: { type: "string" },
       seed: { type: "string" },
       backend: { type: "string", default: "auto" },
+      plugin: { type: "string", multiple: true, default: [] },
       help: { type: "boolean", default: false },
     },
   });
@@ -48,6 +52,9 @@ export async function sampleCommand(args: string[]): Promise<number> {
     );
   }
   await useBackend(backendFlag(values.backend));
+  // Importing the plugin modules registers their layers, which the saved generator may use.
+  const saved = await Deno.readTextFile(join(run, "config.json")).then(JSON.parse, () => ({}));
+  await registryForRun(run, saved.plugins ?? [], values.plugin);
   const generator = await loadGenerator(run);
   const rng = createRng(integerFlag("seed", values.seed) ?? 1);
   const z = tf.tensor2d(

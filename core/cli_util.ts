@@ -6,7 +6,7 @@
 import type { BackendName } from "./backend.ts";
 import { builtinRegistry } from "./builtins.ts";
 import type { Progress } from "./engine.ts";
-import { loadPluginModules } from "./load_plugins.ts";
+import { loadPluginModules, pluginModuleUrl } from "./load_plugins.ts";
 import type { Registry } from "./registry.ts";
 
 /** Thrown for bad command-line arguments; the CLI prints it and exits with code 1. */
@@ -36,6 +36,25 @@ export async function registryWith(pluginUrls: string[]): Promise<Registry> {
   const registry = builtinRegistry();
   await loadPluginModules(pluginUrls, registry);
   return registry;
+}
+
+/**
+ * The plugins a saved run needs: the modules given with --plugin, else the run's own
+ * `config.plugins` looked up from the current directory. Those were named relative to the
+ * config file it was trained from, so when they are not found the error says to use --plugin.
+ */
+export async function registryForRun(
+  runDir: string,
+  runPlugins: string[],
+  given: string[],
+): Promise<Registry> {
+  if (given.length) return await registryWith(given.map((p) => pluginModuleUrl(p)));
+  return await registryWith(runPlugins.map((p) => pluginModuleUrl(p))).catch((error) => {
+    throw new UsageError(
+      `${error.message}\n${runDir} was trained with plugins ${JSON.stringify(runPlugins)}, ` +
+        "named relative to its config file: give their modules with --plugin",
+    );
+  });
 }
 
 export function formatProgress(p: Progress): string {

@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { tf } from "../deps.ts";
 import { writeJsonAtomic } from "./atomic.ts";
 import { type BackendInfo, throwDeviceErrors, useBackend } from "./backend.ts";
-import { type CheckpointState, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import {
+  type CheckpointState,
+  disposeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
 import { type ExperimentConfig, type ExperimentInput, parseConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { resolveExperiment } from "./experiment.ts";
@@ -83,6 +88,11 @@ export interface TrainOptions {
   onEvaluation?(row: MetricsRow): void;
   /** Continue from RUN/checkpoint/ when there is one (else start afresh). Needs `outDir`. */
   resume?: boolean;
+  /**
+   * Start afresh in an `outDir` that holds an earlier run, removing its outputs. Without it (or
+   * `resume`) such a directory is refused, so nothing already written is lost by accident.
+   */
+  overwrite?: boolean;
   /** Called after every step (tests use it to watch memory). */
   onStep?(step: number): void;
 }
@@ -110,20 +120,38 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   const checkpoint = options.resume && options.outDir
     ? await loadCheckpoint(options.outDir)
     : undefined;
+  const refuse = (message: string) => {
+    if (checkpoint) disposeCheckpoint(checkpoint);
+    dispose();
+    return new ConfigError(options.outDir!, [{ path: "", message }]);
+  };
+  if (checkpoint && checkpoint.state.step > config.train.steps) {
+    throw refuse(
+      `Cannot resume: the checkpoint is at step ${checkpoint.state.step}, past train.steps ` +
+        `${config.train.steps}`,
+    );
+  }
+  if (options.outDir && !checkpoint) {
+    const previous = await RunDirectory.previousRun(options.outDir);
+    if (previous && !options.resume && !options.overwrite) {
+      throw refuse(
+        `${options.outDir} holds ${previous}: resume it (--resume), start it again ` +
+          "(--overwrite) or train into another directory (--out)",
+      );
+    }
+    if (previous) await RunDirectory.clearPreviousRun(options.outDir);
+  }
   if (checkpoint) {
     if (
       checkpoint.state.configHash !== configHash &&
       !(await trainsAlikeUntil(options.outDir!, checkpoint.state, experiment.config))
     ) {
-      dispose();
-      throw new ConfigError(options.outDir!, [{
-        path: "",
-        message:
-          `Cannot resume: the checkpoint was made with config ${checkpoint.state.configHash}, ` +
+      throw refuse(
+        `Cannot resume: the checkpoint was made with config ${checkpoint.state.configHash}, ` +
           `this config is ${configHash} (resume with the run's own config.json, or change ` +
           "only train.steps to extend the run, or add a train.optimizer.decay starting at or " +
           `after step ${checkpoint.state.step})`,
-      }]);
+      );
     }
     await restoreRun(run, checkpoint, optimizers).catch((error) => {
       dispose();
@@ -147,22 +175,27 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
   options.onStart?.({ backend, config: experiment.config });
   await directory?.writeConfig(experiment.config);
   if (directory && run.labeled) await writeLabeled(directory.path, run.labeled);
-  let step = checkpoint?.state.step ?? 0;
+  // A run resumed from its last checkpoint reports the evaluation it had already made.
+  const sofar = {
+    step: checkpoint?.state.step ?? 0,
+    metrics: metricsOf(directory?.lastMetricsRow() ?? {}),
+  };
   try {
-    const outcome = await loop(
+    const { diverged } = await loop(
       run,
       experiment.config,
       options,
-      { directory, optimizers, configHash, firstStep: step + 1 },
-      (s) => step = s,
+      { directory, optimizers, configHash, firstStep: sofar.step + 1 },
+      sofar,
     );
-    const finished: RunResult = result(outcome.diverged ? "diverged" : "ok", step, {
-      metrics: outcome.metrics,
+    const finished: RunResult = result(diverged ? "diverged" : "ok", sofar.step, {
+      metrics: sofar.metrics,
     });
     await directory?.writeResult(finished);
     return finished;
   } catch (error) {
-    const failed: RunResult = result("failed", step, {
+    const failed: RunResult = result("failed", sofar.step, {
+      metrics: sofar.metrics,
       error: error instanceof Error ? error.message : String(error),
     });
     await directory?.writeResult(failed);
@@ -242,8 +275,8 @@ async function loop(
   config: ExperimentConfig,
   options: TrainOptions,
   { directory, optimizers, configHash, firstStep }: LoopContext,
-  reached: (step: number) => void,
-): Promise<{ diverged: boolean; metrics: Record<string, number> }> {
+  sofar: { step: number; metrics: Record<string, number> },
+): Promise<{ diverged: boolean }> {
   const { networks, dataset } = run;
   const { steps, batchSize, dSteps, logEvery, checkpointEvery } = config.train;
   const dOptimizer = optimizers.discriminator;
@@ -254,8 +287,6 @@ async function loop(
       if (regularizer.observe) tf.tidy(() => regularizer.observe!(player, variables));
     }
   };
-  // A run resumed from its last checkpoint reports the evaluation it had already made.
-  let metrics = metricsOf(directory?.lastMetricsRow() ?? {});
   let lastReport = { time: performance.now(), step: firstStep - 1 };
   for (let step = firstStep; step <= steps; step++) {
     const lr = learningRateAt(config.train.optimizer, step);
@@ -362,10 +393,21 @@ async function loop(
       );
       if (cost) keep(cost);
     });
-    reached(step);
+    // Losses are computed before the step's updates: a NaN gradient shows in the weights first.
+    // 0·w is NaN where w is not finite. (Pairwise adds: WebGPU's AddN takes few inputs.)
+    if (logging) {
+      keep(
+        tf.tidy(() =>
+          [...dVariables, ...gVariables].map((v) => tf.sum(tf.mul(v, 0))).reduce((a, b) =>
+            tf.add(a, b)
+          )
+        ),
+      );
+    }
+    sofar.step = step;
     options.onStep?.(step);
     if (!logging) continue;
-    const [dReal, dFake, dLoss, gLoss] = await Promise.all(
+    const [dReal, dFake, dLoss, gLoss, weightsCheck] = await Promise.all(
       kept.map(async (t) => (await t.data())[0]),
     );
     tf.dispose(kept);
@@ -380,12 +422,11 @@ async function loop(
       stepsPerSecond,
       etaSeconds: (steps - step) / stepsPerSecond,
     });
-    if (!Number.isFinite(dLoss) || !Number.isFinite(gLoss)) {
-      return { diverged: true, metrics };
-    }
+    // Before any evaluation or checkpoint, which would keep non-finite weights.
+    if (![dLoss, gLoss, weightsCheck].every(Number.isFinite)) return { diverged: true };
     if (evaluating) {
       const row = await evaluate(run, config, stats, directory);
-      metrics = metricsOf(row);
+      sofar.metrics = metricsOf(row);
       options.onEvaluation?.(row);
     }
     if (directory && checkpointing) {
@@ -406,7 +447,7 @@ async function loop(
       );
     }
   }
-  return { diverged: false, metrics };
+  return { diverged: false };
 }
 
 async function evaluate(

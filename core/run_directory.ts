@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { tf } from "../deps.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+import { readCheckpointState } from "./checkpoint.ts";
 import { histogramPng, imageGridPng, scatterPng } from "./png.ts";
 import type { Dataset, DatasetInfo } from "./plugin.ts";
 import type { Rng } from "./rng.ts";
@@ -37,6 +38,37 @@ export class RunDirectory {
       );
     }
     return directory;
+  }
+
+  /**
+   * What of an earlier run `path` holds (its checkpoint, result.json, metrics.jsonl), in words,
+   * or undefined when it holds none of them.
+   */
+  static async previousRun(path: string): Promise<string | undefined> {
+    const has = (name: string) => Deno.stat(join(path, name)).then(() => true, () => false);
+    const state = await readCheckpointState(path);
+    if (state) return `a run checkpointed at step ${state.step}`;
+    for (const name of ["result.json", "metrics.jsonl"]) {
+      if (await has(name)) return `an earlier run's ${name}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes an earlier run's outputs from `path` (checkpoints, results, metrics, labeled.json,
+   * eval-*.json, sample images), leaving anything else there alone.
+   */
+  static async clearPreviousRun(path: string): Promise<void> {
+    const outputs =
+      /^(checkpoint(\.old|\.tmp-.*)?|result\.json|metrics\.jsonl|labeled\.json|eval-.*\.json)$/;
+    for await (const entry of Deno.readDir(path)) {
+      if (outputs.test(entry.name)) await Deno.remove(join(path, entry.name), { recursive: true });
+    }
+    const samples = join(path, "samples");
+    await Deno.mkdir(samples, { recursive: true });
+    for await (const entry of Deno.readDir(samples)) {
+      if (/^step-\d+\.png$/.test(entry.name)) await Deno.remove(join(samples, entry.name));
+    }
   }
 
   /** The last row of metrics.jsonl, if any (a resumed run's latest evaluation). */

@@ -282,3 +282,93 @@ Deno.test("train frees every tensor it made, regularizer state and D's average i
   assert.equal((await train(config, { registry: builtinRegistry() })).status, "ok");
   assert.equal(tf.memory().numTensors, before);
 });
+
+Deno.test("a directory holding an earlier run is refused; overwrite starts afresh there", async () => {
+  const dir = join(await Deno.makeTempDir(), "run");
+  const registry = builtinRegistry();
+  const config = tiny({ train: { steps: 40, batchSize: 8, checkpointEvery: 20 } });
+  assert.equal((await train(config, { registry, outDir: dir })).status, "ok");
+  const metricsBefore = await Deno.readTextFile(join(dir, "metrics.jsonl"));
+  await assert.rejects(
+    () => train(config, { registry, outDir: dir }),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      /holds a run checkpointed at step 40: resume it \(--resume\), start it again \(--overwrite\)/
+        .test(error.message),
+  );
+  assert.equal(await Deno.readTextFile(join(dir, "metrics.jsonl")), metricsBefore, "untouched");
+  const shorter = tiny({ train: { steps: 20, batchSize: 8 } });
+  assert.equal((await train(shorter, { registry, outDir: dir, overwrite: true })).status, "ok");
+  const steps = (await Deno.readTextFile(join(dir, "metrics.jsonl"))).trim().split("\n")
+    .map((line) => JSON.parse(line).step);
+  assert.deepEqual(steps, [20]);
+  assert.deepEqual([...Deno.readDirSync(join(dir, "samples"))].map((e) => e.name), [
+    "step-000020.png",
+  ]);
+});
+
+Deno.test("weights made non-finite by a step end the run as diverged, before a checkpoint", async () => {
+  // Its value is 0 but its gradient is NaN: 0·√(w − w) at 0.
+  const nanGradient = definePlugin({
+    kind: "regularizer",
+    name: "nan-gradient",
+    description: "0 with a NaN gradient",
+    create: ({ tf }) => ({
+      generator: ({ variables }) =>
+        tf.mul(0, tf.sum(tf.sqrt(tf.sub(variables[0], variables[0])))) as tf.Scalar,
+    }),
+  });
+  const dir = join(await Deno.makeTempDir(), "run");
+  const result = await train(
+    tiny({ regularizers: ["nan-gradient"], train: { steps: 1, batchSize: 8 } }),
+    { registry: builtinRegistry().register(nanGradient), outDir: dir },
+  );
+  assert.equal(result.status, "diverged");
+  await assert.rejects(() => Deno.stat(join(dir, "checkpoint")), Deno.errors.NotFound);
+});
+
+Deno.test("resuming frees the checkpoint's tensors once they are restored", async () => {
+  const dir = join(await Deno.makeTempDir(), "run");
+  const registry = builtinRegistry();
+  const config = (steps: number) => tiny({ train: { steps, batchSize: 8, checkpointEvery: 5 } });
+  await train(config(5), { registry, outDir: dir });
+  const before = tf.memory().numTensors;
+  assert.equal((await train(config(10), { registry, outDir: dir, resume: true })).status, "ok");
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("plugin state of a dtype checkpoints cannot hold fails the run with a clear message", async () => {
+  const flags = definePlugin({
+    kind: "regularizer",
+    name: "bool-state",
+    description: "keeps a bool tensor",
+    create: ({ tf }) => ({ saveState: () => ({ seen: tf.tensor1d([true, false], "bool") }) }),
+  });
+  const dir = join(await Deno.makeTempDir(), "run");
+  const result = await train(tiny({ regularizers: ["bool-state"], train: { steps: 2 } }), {
+    registry: builtinRegistry().register(flags),
+    outDir: dir,
+  });
+  assert.equal(result.status, "failed");
+  assert.match(result.error!, /Cannot checkpoint "seen": its dtype is bool/);
+});
+
+Deno.test("a run that fails after an evaluation reports that evaluation's numbers", async () => {
+  const lateFailure = definePlugin({
+    kind: "loss",
+    name: "fails-at-25",
+    description: "throws at step 25",
+    create: ({ tf }) => ({
+      generator: ({ fake, step }) => {
+        if (step === 25) throw new Error("late");
+        return tf.mean(tf.softplus(tf.neg(fake.logits))) as tf.Scalar;
+      },
+    }),
+  });
+  const result = await train(tiny({ loss: { generator: "fails-at-25" } }), {
+    registry: builtinRegistry().register(lateFailure),
+  });
+  assert.equal(result.status, "failed");
+  assert.equal(result.steps, 24);
+  assert.deepEqual(Object.keys(result.metrics).sort(), ["highQuality", "modes", "reverseKL"]);
+});

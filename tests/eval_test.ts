@@ -102,7 +102,7 @@ Deno.test("eval scores a saved run on its dataset and on an IDX pair given on th
   assert.match(missing.stderr, /nowhere: it has no config\.json/);
 });
 
-Deno.test("eval finds a run's plugins given with --plugin, and says so when it cannot", async () => {
+Deno.test("eval and sample find a run's plugins given with --plugin, and say so when they cannot", async () => {
   const root = new URL("..", import.meta.url).pathname;
   const dir = await Deno.makeTempDir();
   const configPath = join(dir, "config.json");
@@ -134,4 +134,10 @@ Deno.test("eval finds a run's plugins given with --plugin, and says so when it c
   const found = await runCli(["eval", ".", "--plugin", module], elsewhere);
   assert.equal(found.code, 0, found.stderr);
   assert.match(found.stdout, /modes=\d/);
+  // sample loads them the same way (a generator may use a plugin's layers).
+  const unsampled = await runCli(["sample", "."], elsewhere);
+  assert.equal(unsampled.code, 1);
+  assert.match(unsampled.stderr, /give their modules with --plugin/);
+  const sampled = await runCli(["sample", ".", "--plugin", module], elsewhere);
+  assert.equal(sampled.code, 0, sampled.stderr);
 });

@@ -128,6 +128,10 @@ Deno.test("resuming with another config is refused, more steps extend a run; a f
   const rows = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
   assert.deepEqual(rows.map((line) => JSON.parse(line).step), [50, 70]);
   assert.equal((await readCheckpointState(out))?.step, 70);
+  // Fewer steps than the checkpoint has is refused, not reported as a finished run.
+  const behind = await resume({ steps: 60 });
+  assert.equal(behind.code, 1);
+  assert.match(behind.stderr, /the checkpoint is at step 70, past train\.steps 60/);
   // A learning-rate decay may be added from the checkpoint's step on, not before it.
   const early = await resume({ steps: 90, optimizer: { decay: { start: 60, end: 80 } } });
   assert.equal(early.code, 1);
@@ -141,4 +145,26 @@ Deno.test("resuming with another config is refused, more steps extend a run; a f
   const missing = await runCli(["sample", dir]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Cannot sample .*: it has no checkpoint/);
+});
+
+Deno.test("a crash between a checkpoint swap's renames: readers use checkpoint.old, a save tidies", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "config.json");
+  const write = (steps: number) =>
+    Deno.writeTextFile(path, JSON.stringify({ ...config, train: { ...config.train, steps } }));
+  await write(50);
+  const out = join(dir, "run");
+  assert.equal((await runCli(["train", path, "--out", out])).code, 0);
+  // What a crash leaves: the old checkpoint renamed aside, the new one's temp directory.
+  await Deno.rename(join(out, "checkpoint"), join(out, "checkpoint.old"));
+  await Deno.mkdir(join(out, "checkpoint.tmp-999999"));
+  const sampled = await runCli(["sample", out, "--n", "10"]);
+  assert.equal(sampled.code, 0, sampled.stderr);
+  assert.match(sampled.stdout, /10 samples from step 50/);
+  await write(100);
+  const resumed = await runCli(["train", path, "--out", out, "--resume"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal((await readCheckpointState(out))?.step, 100);
+  const names = [...Deno.readDirSync(out)].map((e) => e.name).filter((n) => n.startsWith("check"));
+  assert.deepEqual(names, ["checkpoint"]);
 });
