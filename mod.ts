@@ -65,8 +65,9 @@ export {
    * @example A least-squares loss (Mao et al. 2017)
    * ```ts
    * import assert from "node:assert/strict";
-   * import { definePlugin } from "./mod.ts";
+   * import { createRng, definePlugin, tf, tfl, useBackend } from "./mod.ts";
    *
+   * await useBackend("cpu");
    * const leastSquares = definePlugin({
    *   kind: "loss",
    *   name: "least-squares",
@@ -77,7 +78,11 @@ export {
    *     generator: ({ fake }) => tf.mean(tf.square(tf.sub(fake.logits, 1))),
    *   }),
    * });
-   * assert.ok(leastSquares.kind === "loss");
+   * const loss = await leastSquares.create({ tf, layers: tfl, options: {}, rng: createRng(1) });
+   * const output = (logit: number) => ({ logits: tf.fill([4, 1], logit), features: [] });
+   * const inputs = { real: output(1), fake: output(0), step: 1 };
+   * assert.equal((await loss.discriminator!(inputs).data())[0], 0); // real at 1, fake at 0
+   * assert.equal((await loss.generator!(inputs).data())[0], 1); // G wants its fakes at 1
    * ```
    */
   definePlugin,
@@ -87,9 +92,9 @@ export {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PLUGIN_KINDS } from "./mod.ts";
+   * import { BUILTIN_PLUGINS, PLUGIN_KINDS } from "./mod.ts";
    *
-   * assert.ok(PLUGIN_KINDS.includes("regularizer"));
+   * assert.ok(BUILTIN_PLUGINS.every((plugin) => PLUGIN_KINDS.includes(plugin.kind)));
    * ```
    */
   PLUGIN_KINDS,
@@ -103,9 +108,11 @@ export {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { WeightNormDense } from "./mod.ts";
+   * import { tf, useBackend, WeightNormDense } from "./mod.ts";
    *
-   * assert.ok(new WeightNormDense({ units: 4, seed: 1 }).units === 4);
+   * await useBackend("cpu");
+   * const y = new WeightNormDense({ units: 4, seed: 1 }).apply(tf.ones([2, 3])) as tf.Tensor;
+   * assert.deepEqual(y.shape, [2, 4]);
    * ```
    */
   WeightNormDense,
@@ -304,7 +311,7 @@ export {
    * });
    * const cells = await expandGrid(grid, builtinRegistry());
    * const results = await runGrid(grid, cells, { outDir: await Deno.makeTempDir() });
-   * assert.equal(results.length, 2);
+   * assert.deepEqual(results.map((r) => r.status), ["ok", "ok"]);
    * ```
    */
   runGrid,

@@ -61,13 +61,22 @@ export interface Cell {
  *
  * @example
  * ```ts
- * import { defineGrid } from "./grid.ts";
+ * import assert from "node:assert/strict";
+ * import { builtinRegistry } from "./builtins.ts";
+ * import { defineGrid, expandGrid, parseGrid } from "./grid.ts";
  * const grid = defineGrid({
  *   name: "losses",
  *   base: { dataset: "ring-8" },
  *   axes: { loss: ["minimax", "non-saturating"] },
  *   seeds: [1, 2],
  * });
+ * const cells = await expandGrid(parseGrid(grid), builtinRegistry());
+ * assert.deepEqual(cells.map((c) => c.label), [
+ *   "loss=minimax,seed=1",
+ *   "loss=minimax,seed=2",
+ *   "loss=non-saturating,seed=1",
+ *   "loss=non-saturating,seed=2",
+ * ]);
  * ```
  */
 export function defineGrid(grid: GridInput): GridInput {

@@ -35,6 +35,7 @@ Deno.test("an unknown name lists the registered names of that kind and the close
     },
   );
   assert.throws(() => registry.get("loss", "wasserstein"), (error: Error) => {
+    assert.match(error.message, /^Cannot resolve loss "wasserstein": available losses are "hinge"/);
     assert.doesNotMatch(error.message, /did you mean/);
     return true;
   });
@@ -52,7 +53,18 @@ Deno.test("bad plugins are refused with the reason", () => {
 });
 
 Deno.test("list() sorts by kind, then name", () => {
-  const registry = new Registry().register(loss("b"), loss("a"));
+  const metric = definePlugin({
+    kind: "metric",
+    name: "a",
+    description: "",
+    create: () => ({ evaluate: () => Promise.resolve({}) }),
+  });
+  const registry = new Registry().register(metric, loss("b"), loss("a"));
+  assert.deepEqual(registry.list().map((p) => `${p.kind}:${p.name}`), [
+    "loss:a",
+    "loss:b",
+    "metric:a",
+  ]);
   assert.deepEqual(registry.list("loss").map((p) => p.name), ["a", "b"]);
   assert.ok(registry.has("loss", "a"));
   assert.ok(!registry.has("addon", "a"));

@@ -4,7 +4,8 @@ import { useBackend } from "../core/backend.ts";
 import type { Dataset, EvaluationContext } from "../core/plugin.ts";
 import { createRng } from "../core/rng.ts";
 import frechetPlugin, { frechetDistanceMetric } from "./frechet_distance.ts";
-import classifierScorePlugin from "./classifier_score.ts";
+import classifierScorePlugin, { classifierScore } from "./classifier_score.ts";
+import { sharedClassifier } from "./_classifier.ts";
 
 /** 4×4 one-channel images in [-1, 1]: 40 training and 24 test examples of 2 classes. */
 function tinyImages(digest: string): Dataset {
@@ -132,12 +133,15 @@ Deno.test("frechet-distance and classifier-score run on the shared domain classi
     assert.ok(Math.abs(distance.frechetDistance) < 1e-4, `FD ${distance.frechetDistance}`);
     assert.deepEqual(await evaluate(), [distance, scores]);
     assert.equal(tf.memory().numTensors - before, 8);
-    // Between 1 and the number of classes (this classifier of 4×4 images is a poor one).
-    assert.ok(
-      scores.classifierScore >= 1 && scores.classifierScore <= 2,
-      `${scores.classifierScore}`,
-    );
-    assert.ok(scores.classifierScoreStd >= 0);
+    // The samples are the 24 test images: the score is the formula on the shared classifier's
+    // logits for them, in 2 splits.
+    const model = await sharedClassifier(dataset);
+    const logits = model.logits(dataset.splits!.test!.x);
+    const expected = classifierScore(await logits.data(), 2, 2);
+    logits.dispose();
+    assert.ok(Math.abs(scores.classifierScore - expected.mean) < 1e-5, `${scores.classifierScore}`);
+    assert.ok(Math.abs(scores.classifierScoreStd - expected.std) < 1e-5);
+    assert.ok(expected.mean > 1, "the classifier tells the two classes apart a little");
   } finally {
     if (previous === undefined) Deno.env.delete("GANTRY_CACHE");
     else Deno.env.set("GANTRY_CACHE", previous);

@@ -182,4 +182,7 @@ Deno.test("a .ts config's default export is the config", async () => {
     join(dir, "run"),
   ]);
   assert.equal(code, 0, stderr);
+  const saved = JSON.parse(await Deno.readTextFile(join(dir, "run", "config.json")));
+  assert.equal(saved.name, tinyRing.name);
+  assert.equal(saved.train.steps, 2);
 });

@@ -35,9 +35,10 @@ Deno.test("semi-supervised mode: K logits, balanced labeled subset, feature matc
   const dir = await Deno.makeTempDir();
   const result = await train(everything(), { registry: builtinRegistry(), outDir: dir });
   assert.equal(result.status, "ok", result.error);
+  // 40 steps with 20 labels already beat chance (0.9 for 10 classes) on the 2,000 held out.
   const error = result.metrics.semiSupervisedError;
-  assert.ok(error >= 0 && error <= 1, `error ${error}`);
-  assert.equal(result.metrics.testErrors, Math.round(error * 2000));
+  assert.ok(error < 0.85, `error ${error}`);
+  assert.equal(result.metrics.testErrors / 2000, error);
   const labeled = JSON.parse(await Deno.readTextFile(join(dir, "labeled.json")));
   assert.equal(labeled.count, 20);
   assert.equal(new Set(labeled.indices).size, 20);

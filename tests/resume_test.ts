@@ -108,7 +108,9 @@ Deno.test("resuming with another config is refused, more steps extend a run; a f
   const statePath = join(out, "checkpoint", "state.json");
   const { config: made, ...older } = JSON.parse(await Deno.readTextFile(statePath));
   await Deno.writeTextFile(statePath, JSON.stringify(older));
-  assert.equal((await runCli(["train", path, "--out", out, "--resume"])).code, 1);
+  const untrusted = await runCli(["train", path, "--out", out, "--resume"]);
+  assert.equal(untrusted.code, 1);
+  assert.match(untrusted.stderr, /Cannot resume: the checkpoint was made with config/);
   await Deno.writeTextFile(join(out, "config.json"), JSON.stringify(made));
 
   const sampled = await runCli(["sample", out, "--n", "300", "--out", join(dir, "drawn.png")]);
