@@ -154,6 +154,8 @@ export async function train(input: ExperimentInput, options: TrainOptions): Prom
       );
     }
     await restoreRun(run, checkpoint, optimizers).catch((error) => {
+      // Whatever restoreRun had not consumed yet (freeing a tensor twice is harmless).
+      disposeCheckpoint(checkpoint);
       dispose();
       throw error;
     });

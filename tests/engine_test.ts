@@ -382,3 +382,26 @@ Deno.test("a run that fails after an evaluation reports that evaluation's number
   assert.equal(result.steps, 24);
   assert.deepEqual(Object.keys(result.metrics).sort(), ["highQuality", "modes", "reverseKL"]);
 });
+
+Deno.test("a checkpoint that cannot be restored fails the resume and frees its tensors", async () => {
+  const dir = join(await Deno.makeTempDir(), "run");
+  const registry = builtinRegistry();
+  const config = tiny({
+    regularizers: ["historical-averaging"],
+    train: { steps: 5, batchSize: 8, checkpointEvery: 5 },
+  });
+  await train(config, { registry, outDir: dir });
+  // File the regularizer's state under another name: its tensors load but are never used.
+  const statePath = join(dir, "checkpoint", "state.json");
+  const state = JSON.parse(await Deno.readTextFile(statePath));
+  const { "regularizers[0]": history, ...rest } = state.plugins;
+  assert.ok(history.tensors.length > 0);
+  const plugins = { ...rest, "renamed": history };
+  await Deno.writeTextFile(statePath, JSON.stringify({ ...state, plugins }));
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    () => train(config, { registry, outDir: dir, resume: true }),
+    /the checkpoint has no state for "regularizers\[0\]"/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+});
