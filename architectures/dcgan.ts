@@ -1,6 +1,6 @@
-import { type tfl, z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { applyLayer, networks } from "./_networks.ts";
+import { z } from "../deps.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { applyLayer, discriminatorTrunk, networks } from "./_networks.ts";
 
 /**
  * DCGAN (Radford et al. 2016): G is dense → reshape → strided transposed convolutions with batch
@@ -59,33 +59,21 @@ export default definePlugin({
     }
     g = applyLayer(conv(channels, true), g);
     const range = dataset.range;
-    const output = range?.[0] === 0 && range[1] === 1 ? "sigmoid" : "tanh";
-    g = applyLayer(layers.layers.activation({ activation: output }), g);
+    const activation = range?.[0] === 0 && range[1] === 1 ? "sigmoid" : "tanh";
+    g = applyLayer(layers.layers.activation({ activation }), g);
     const generator = layers.model({ inputs: z, outputs: g, name: "generator" });
 
     const x = layers.input({ shape: dataset.shape });
-    let d = splice("input", x, { index: -1, count: depth });
-    const features: tfl.SymbolicTensor[] = [];
-    widths.forEach((filters, index) => {
-      const site = { index, count: depth };
-      d = applyLayer(
-        layers.layers.leakyReLU({ alpha: options.leak }),
-        splice("pre-activation", applyLayer(conv(filters, false), d), site),
-      );
-      features.push(d);
-      d = splice("post-activation", d, site);
+    const { features, output } = discriminatorTrunk(x, splice, {
+      count: depth,
+      transform: (d, index) => applyLayer(conv(widths[index], false), d),
+      activate: (d) => applyLayer(layers.layers.leakyReLU({ alpha: options.leak }), d),
+      flatten: (d) => applyLayer(layers.layers.flatten(), d),
     });
-    let h = applyLayer(layers.layers.flatten(), d);
-    features[features.length - 1] = applyLayer(layers.layers.flatten(), features.at(-1)!);
-    h = splice("features", h, { index: depth - 1, count: depth });
-    const logit = applyLayer(layers.layers.dense({ units: logits, kernelInitializer: init() }), h);
-    return networks(layers, {
-      latentDim: options.latentDim,
-      latentDistribution: options.latentDistribution,
-      generator,
-      input: x,
-      logit,
-      features,
-    });
+    const logit = applyLayer(
+      layers.layers.dense({ units: logits, kernelInitializer: init() }),
+      output,
+    );
+    return networks(layers, options, generator, { input: x, logit, features });
   },
 });

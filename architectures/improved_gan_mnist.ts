@@ -1,8 +1,9 @@
 import { type tfl, z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { createSeedStream, SeededGaussianNoise } from "../plugins/noise_layers.ts";
-import { WeightNormDense } from "../plugins/weight_norm_dense.ts";
-import { applyLayer, networks } from "./_networks.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { SeededGaussianNoise } from "../layers/seeded_noise.ts";
+import { createSeedStream } from "../layers/seed_stream.ts";
+import { WeightNormDense } from "../layers/weight_norm_dense.ts";
+import { applyLayer, discriminatorTrunk, networks } from "./_networks.ts";
 
 /**
  * The MNIST networks of [IMP] (openai/improved-gan, train_mnist_feature_matching.py).
@@ -57,27 +58,20 @@ export default definePlugin({
 
     const hidden = options.discriminatorHidden;
     const x = layers.input({ shape });
-    let d = noise(splice("input", x, { index: -1, count: hidden.length }), options.inputNoise);
-    if (shape.length > 1) d = applyLayer(layers.layers.flatten(), d);
-    const features: tfl.SymbolicTensor[] = [];
-    hidden.forEach((units, index) => {
-      const site = { index, count: hidden.length };
-      const dense = new WeightNormDense({ units, seed: rng.seed() });
-      d = activate(splice("pre-activation", applyLayer(dense, d), site), "relu");
-      features.push(d);
-      d = splice("post-activation", noise(d, options.hiddenNoise), site);
+    const { features, output } = discriminatorTrunk(x, splice, {
+      count: hidden.length,
+      entry(d) {
+        d = noise(d, options.inputNoise);
+        return shape.length > 1 ? applyLayer(layers.layers.flatten(), d) : d;
+      },
+      transform: (d, index) =>
+        applyLayer(new WeightNormDense({ units: hidden[index], seed: rng.seed() }), d),
+      activate: (d) => activate(d, "relu"),
+      afterActivation: (d) => noise(d, options.hiddenNoise),
     });
-    d = splice("features", d, { index: hidden.length - 1, count: hidden.length });
-    const logit = applyLayer(new WeightNormDense({ units: logits, seed: rng.seed() }), d);
+    const logit = applyLayer(new WeightNormDense({ units: logits, seed: rng.seed() }), output);
     return {
-      ...networks(layers, {
-        latentDim: options.latentDim,
-        latentDistribution: options.latentDistribution,
-        generator,
-        input: x,
-        logit,
-        features,
-      }),
+      ...networks(layers, options, generator, { input: x, logit, features }),
       perExample: true,
       saveState: stream.saveState,
       loadState: stream.loadState,

@@ -1,7 +1,7 @@
 import { type tfl, z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { WeightNormDense } from "../plugins/weight_norm_dense.ts";
-import { applyLayer, networks } from "./_networks.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { WeightNormDense } from "../layers/weight_norm_dense.ts";
+import { applyLayer, discriminatorTrunk, networks } from "./_networks.ts";
 
 const activation = z.enum(["relu", "leaky-relu", "tanh", "softplus", "elu"]);
 
@@ -52,37 +52,26 @@ export default definePlugin({
       h = activate(h);
     }
     h = applyLayer(dense(dataDim), h);
-    const output = options.outputActivation === "auto"
+    const activation = options.outputActivation === "auto"
       ? range?.[0] === -1 && range[1] === 1
         ? "tanh"
         : range?.[0] === 0 && range[1] === 1
         ? "sigmoid"
         : "linear"
       : options.outputActivation;
-    if (output !== "linear") h = applyLayer(layers.layers.activation({ activation: output }), h);
+    if (activation !== "linear") h = applyLayer(layers.layers.activation({ activation }), h);
     if (shape.length > 1) h = applyLayer(layers.layers.reshape({ targetShape: shape }), h);
     const generator = layers.model({ inputs: z, outputs: h, name: "generator" });
 
     const x = layers.input({ shape });
     const hidden = options.discriminatorHidden ?? options.hidden;
-    let d = splice("input", x, { index: -1, count: hidden.length });
-    if (shape.length > 1) d = applyLayer(layers.layers.flatten(), d);
-    const features: tfl.SymbolicTensor[] = [];
-    hidden.forEach((units, index) => {
-      const site = { index, count: hidden.length };
-      d = activate(splice("pre-activation", applyLayer(dense(units), d), site));
-      features.push(d);
-      d = splice("post-activation", d, site);
+    const { features, output } = discriminatorTrunk(x, splice, {
+      count: hidden.length,
+      entry: shape.length > 1 ? (d) => applyLayer(layers.layers.flatten(), d) : undefined,
+      transform: (d, index) => applyLayer(dense(hidden[index]), d),
+      activate,
     });
-    d = splice("features", d, { index: hidden.length - 1, count: hidden.length });
-    const logit = applyLayer(dense(logits), d);
-    return networks(layers, {
-      latentDim: options.latentDim,
-      latentDistribution: options.latentDistribution,
-      generator,
-      input: x,
-      logit,
-      features,
-    });
+    const logit = applyLayer(dense(logits), output);
+    return networks(layers, options, generator, { input: x, logit, features });
   },
 });

@@ -11,10 +11,10 @@
  */
 import { parseArgs } from "node:util";
 import { tf, tfl } from "../deps.ts";
-import { type BackendName, useBackend } from "../core/backend.ts";
-import { builtinRegistry } from "../core/builtins.ts";
-import { createRng } from "../core/rng.ts";
-import type { Dataset } from "../core/plugin.ts";
+import { type BackendName, useBackend } from "../core/backend/select.ts";
+import { builtinRegistry } from "../builtins.ts";
+import { createRng } from "../core/contract/rng.ts";
+import type { Dataset } from "../core/contract/plugin.ts";
 import { loadClassifier, type TrainingOptions } from "../metrics/_classifier.ts";
 
 const { values: flags } = parseArgs({

@@ -20,9 +20,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { builtinRegistry } from "../core/builtins.ts";
-import { parseConfig } from "../core/config.ts";
-import { train } from "../core/engine.ts";
+import { builtinRegistry } from "../builtins.ts";
+import type { ExperimentInput } from "../core/config/schema.ts";
+import { train } from "../core/train/train.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -91,7 +91,7 @@ async function bench(name: string, model: Model): Promise<void> {
   const WINDOWS = override(flags.windows, model.windows);
   // The first window is warm-up (kernel set-up, shader compilation, allocator growth); dropped.
   const TOTAL = (WINDOWS + 1) * STEPS;
-  const config = parseConfig({
+  const config: ExperimentInput = {
     // Real digits rather than the reference's fixed noise: gathering a 64-row batch from a
     // resident tensor costs about the same as reusing one, and only the step's cost matters here.
     dataset: "mnist",
@@ -112,9 +112,9 @@ async function bench(name: string, model: Model): Promise<void> {
     },
     // The engine still evaluates at the last step; with no metrics and no outDir that is free.
     evaluate: { every: TOTAL + 1, metrics: [] },
-    backend,
+    backend: backend as ExperimentInput["backend"],
     seed: 1,
-  });
+  };
 
   const marks: number[] = [];
   const result = await train(config, {

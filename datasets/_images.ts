@@ -1,6 +1,7 @@
 import { type tf, z } from "../deps.ts";
-import type { Dataset, Examples } from "../core/plugin.ts";
-import { type IdxArray, type IdxImages, type IdxKind, readIdx } from "../core/idx.ts";
+import type { Dataset, Examples } from "../core/contract/plugin.ts";
+import { sha256Hex } from "../core/contract/digest.ts";
+import { type IdxArray, type IdxImages, type IdxKind, readIdx } from "./_idx_format.ts";
 
 /** The value ranges an image dataset can be scaled to. */
 export type ImageRange = [-1, 1] | [0, 1];
@@ -29,18 +30,10 @@ export interface ImageDatasetOptions {
  * SHA-256 hex of the training split as bytes (shape, pixels, labels) and of the range they are
  * scaled to: a cache keyed on it (domain classifiers) holds a model for these exact tensors.
  */
-async function digestOf(train: IdxImages, range: ImageRange): Promise<string> {
-  const header = new TextEncoder().encode(
-    `gantry images ${train.count}x${train.rows}x${train.cols} labels ${train.labels ? 1 : 0} ` +
-      `range ${range[0]},${range[1]}\n`,
-  );
-  const labels = train.labels ?? new Uint8Array();
-  const bytes = new Uint8Array(header.length + train.images.length + labels.length);
-  bytes.set(header);
-  bytes.set(train.images, header.length);
-  bytes.set(labels, header.length + train.images.length);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+function digestOf(train: IdxImages, range: ImageRange): Promise<string> {
+  const header = `gantry images ${train.count}x${train.rows}x${train.cols} labels ` +
+    `${train.labels ? 1 : 0} range ${range[0]},${range[1]}\n`;
+  return sha256Hex([header, train.images, train.labels ?? new Uint8Array()]);
 }
 
 /** One split as tensors [n, rows, cols, 1] in `range`, with int32 labels. */

@@ -1,5 +1,13 @@
-import type { tf } from "../deps.ts";
-import type { Dataset } from "../core/plugin.ts";
+import { type tf, z } from "../deps.ts";
+import type { Dataset } from "../core/contract/plugin.ts";
+
+/**
+ * A mixture dataset's options: those that lay its components out, and `std`, the standard
+ * deviation of every component (default `std`).
+ */
+export function mixtureOptions<S extends z.ZodRawShape>(layout: S, std: number) {
+  return z.strictObject({ ...layout, std: z.number().positive().default(std) });
+}
 
 /**
  * A mixture of isotropic Gaussians with equal weights: the synthetic mode-collapse benchmarks.

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf, tfl } from "../deps.ts";
-import { useBackend } from "../core/backend.ts";
-import { encodeIdx } from "../core/idx.ts";
-import type { AnyPlugin, Batch, Dataset } from "../core/plugin.ts";
-import { createRng } from "../core/rng.ts";
+import { useBackend } from "../core/backend/select.ts";
+import { encodeIdx } from "./_idx_format.ts";
+import type { AnyPlugin, Batch, Dataset } from "../core/contract/plugin.ts";
+import { createRng } from "../core/contract/rng.ts";
 import fashionMnist, { FASHION_MNIST_DIR } from "./fashion_mnist.ts";
 import gaussian1d from "./gaussian_1d.ts";
 import grid25 from "./grid_25.ts";

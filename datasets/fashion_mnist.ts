@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { readIdxImages } from "../core/idx.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { readIdxImages } from "./_idx_format.ts";
 import { imageDataset, rangeOption } from "./_images.ts";
 
 /** Where Debian's and Ubuntu's package dataset-fashion-mnist installs the files. */

@@ -1,15 +1,12 @@
 import { z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { gaussianMixture } from "./_mixture.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { gaussianMixture, mixtureOptions } from "./_mixture.ts";
 
 /** One 1-D Gaussian, the data distribution of [GAN] Figure 1. */
 export default definePlugin({
   kind: "dataset",
   name: "gaussian-1d",
   description: "A 1-D Gaussian, as in Goodfellow 2014's Figure 1",
-  options: z.strictObject({
-    mean: z.number().default(4),
-    std: z.number().positive().default(0.5),
-  }),
+  options: mixtureOptions({ mean: z.number().default(4) }, 0.5),
   create: ({ tf, options }) => gaussianMixture(tf, [[options.mean]], options.std),
 });

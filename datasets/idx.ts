@@ -1,5 +1,5 @@
 import { z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
 import { imageDataset, imageFileOptions, rangeOption, readImageFiles } from "./_images.ts";
 
 /**

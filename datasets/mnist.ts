@@ -1,7 +1,7 @@
 import { z } from "../deps.ts";
-import type { IdxImages } from "../core/idx.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { createRng } from "../core/rng.ts";
+import type { IdxImages } from "./_idx_format.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { createRng } from "../core/contract/rng.ts";
 import { imageDataset, imageFileOptions, rangeOption, readImageFiles } from "./_images.ts";
 
 /** How many of the 10,000 embedded digits are held out (the last ones of the fixed shuffle). */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { tf, tfl } from "../deps.ts";
-import { useBackend } from "../core/backend.ts";
-import type { DiscriminatorOutput, LossInputs, PluginContracts } from "../core/plugin.ts";
-import { createRng } from "../core/rng.ts";
+import { useBackend } from "../core/backend/select.ts";
+import type { DiscriminatorOutput, LossInputs, PluginContracts } from "../core/contract/plugin.ts";
+import { createRng } from "../core/contract/rng.ts";
 import featureMatching from "./feature_matching.ts";
 import minimax from "./minimax.ts";
 import nonSaturating from "./non_saturating.ts";

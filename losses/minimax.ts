@@ -1,5 +1,5 @@
-import { definePlugin } from "../core/plugin.ts";
-import { standardDiscriminatorLoss } from "./_standard.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { fakeCrossEntropy, standardDiscriminatorLoss } from "./_standard.ts";
 
 /**
  * The true minimax game of [GAN]: the generator minimises E[log(1 - D(G(z)))] = -softplus(l_fake),
@@ -11,6 +11,6 @@ export default definePlugin({
   description: "Goodfellow 2014's saturating game: G minimises E[log(1 - D(G(z)))] (L2)",
   create: ({ tf }) => ({
     discriminator: (inputs) => standardDiscriminatorLoss(tf, inputs),
-    generator: ({ fake }) => tf.neg(tf.mean(tf.softplus(fake.logits))),
+    generator: ({ fake }) => tf.neg(fakeCrossEntropy(tf, fake.logits)),
   }),
 });

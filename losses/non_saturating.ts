@@ -1,5 +1,5 @@
-import { definePlugin } from "../core/plugin.ts";
-import { standardDiscriminatorLoss } from "./_standard.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { realCrossEntropy, standardDiscriminatorLoss } from "./_standard.ts";
 
 /**
  * [GAN] sec. 3's practical variant, the seed's L1: the generator maximises E[log D(G(z))],
@@ -10,7 +10,7 @@ export default definePlugin({
   name: "non-saturating",
   description: "G maximises E[log D(G(z))] (L1): strong gradients when D wins",
   create: ({ tf }) => ({
+    generator: ({ fake }) => realCrossEntropy(tf, fake.logits),
     discriminator: (inputs) => standardDiscriminatorLoss(tf, inputs),
-    generator: ({ fake }) => tf.mean(tf.softplus(tf.neg(fake.logits))),
   }),
 });

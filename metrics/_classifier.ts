@@ -17,11 +17,12 @@
  */
 import { join } from "node:path";
 import { tf, tfl } from "../deps.ts";
-import { writeJsonAtomic } from "../core/atomic.ts";
-import { loadModel, saveModel } from "../core/checkpoint.ts";
-import { hashConfig } from "../core/hash.ts";
-import type { Dataset, DatasetInfo, Examples } from "../core/plugin.ts";
-import { createRng, type Rng } from "../core/rng.ts";
+import { sha256Hex } from "../core/contract/digest.ts";
+import { hashConfig } from "../core/config/hash.ts";
+import { swapDirectory, writeJsonAtomic } from "../core/store/atomic.ts";
+import { loadModel, saveModel } from "../core/store/model_io.ts";
+import type { Dataset, DatasetInfo, EvaluationContext, Examples } from "../core/contract/plugin.ts";
+import { createRng, type Rng } from "../core/contract/rng.ts";
 
 /** How the classifier is trained; every field has a default. */
 export interface TrainingOptions {
@@ -270,6 +271,18 @@ const shared = new Map<string, Promise<DomainClassifier>>();
 const sharedByDataset = new WeakMap<Dataset, Promise<DomainClassifier>>();
 
 /**
+ * Where a metric finds the domain classifier of the dataset it evaluates: the shared, cached
+ * one ({@linkcode sharedClassifier}) unless a test gives its own.
+ */
+export type ClassifierSource<K extends keyof DomainClassifier> = (
+  context: EvaluationContext,
+) => Promise<Pick<DomainClassifier, K>>;
+
+/** The shared, cached domain classifier of the evaluated dataset. */
+export const cachedClassifier: ClassifierSource<keyof DomainClassifier> = ({ dataset }) =>
+  sharedClassifier(dataset);
+
+/**
  * The default domain classifier of `dataset` ({@linkcode loadClassifier} with default options),
  * loaded once per process and data digest (or per dataset object, when it has no digest) and
  * shared by every metric; callers never dispose it.
@@ -295,18 +308,12 @@ function logToStderr(line: string): void {
 
 /** SHA-256 hex of a split's pixels and labels, for datasets without `info.digest`. */
 async function digestOf(split: Examples): Promise<string> {
-  const x = await split.x.data() as Float32Array;
-  const labels = split.labels ? await split.labels.data() as Int32Array : new Int32Array();
-  const header = new TextEncoder().encode(`${split.x.shape.join("x")}\n`);
-  const bytes = new Uint8Array(header.length + x.byteLength + labels.byteLength);
-  bytes.set(header);
-  bytes.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), header.length);
-  bytes.set(
-    new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength),
-    header.length + x.byteLength,
-  );
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const bytes = async (t: tf.Tensor) => {
+    const values = await t.data();
+    return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  };
+  const labels = split.labels ? await bytes(split.labels) : new Uint8Array();
+  return await sha256Hex([`${split.x.shape.join("x")}\n`, await bytes(split.x), labels]);
 }
 
 /** Maps the dataset's range to [-1, 1], in JS: x' = x·scale + offset. */
@@ -553,7 +560,7 @@ function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(1);
 }
 
-/** Writes model.json, weights.bin and info.json to a temp directory, then renames it. */
+/** Writes model.json, weights.bin and info.json to a temp directory, then swaps it in. */
 async function writeCached(
   path: string,
   model: tfl.LayersModel,
@@ -565,10 +572,7 @@ async function writeCached(
     await saveModel(model, temp);
     await writeJsonAtomic(join(temp, "info.json"), info);
     // "refresh" replaces an existing one; the old directory goes only once the new one is whole.
-    const old = `${path}.old-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-    const moved = await Deno.rename(path, old).then(() => true, () => false);
-    await Deno.rename(temp, path);
-    if (moved) await Deno.remove(old, { recursive: true });
+    await swapDirectory(temp, path);
   } catch (error) {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
     throw error;

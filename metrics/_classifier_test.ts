@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf, tfl } from "../deps.ts";
-import { useBackend } from "../core/backend.ts";
-import type { Dataset } from "../core/plugin.ts";
-import { createRng } from "../core/rng.ts";
+import { useBackend } from "../core/backend/select.ts";
+import type { Dataset } from "../core/contract/plugin.ts";
+import { createRng } from "../core/contract/rng.ts";
 import {
   affineInto,
   type ClassifierArchitecture,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRng } from "../core/rng.ts";
+import { createRng } from "../core/contract/rng.ts";
 import {
   frechetDistance,
   type Matrix,

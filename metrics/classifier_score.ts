@@ -1,6 +1,6 @@
 import { type tf, z } from "../deps.ts";
-import { definePlugin, type Metric } from "../core/plugin.ts";
-import { type DomainClassifier, requireClassifiable, sharedClassifier } from "./_classifier.ts";
+import { definePlugin, type Metric } from "../core/contract/plugin.ts";
+import { cachedClassifier, type ClassifierSource, requireClassifiable } from "./_classifier.ts";
 
 const options = z.strictObject({
   /** Generator samples scored. */
@@ -10,9 +10,6 @@ const options = z.strictObject({
   /** Samples generated and classified at once. */
   batchSize: z.int().positive().default(500),
 });
-
-/** The options of {@linkcode classifierScoreMetric}, defaults filled in. */
-export type ClassifierScoreOptions = z.output<typeof options>;
 
 /**
  * The Inception score's formula (Salimans et al. 2016), exp(E_x KL(p(y|x) ‖ p(y))), with
@@ -32,15 +29,16 @@ export default definePlugin({
   },
 });
 
+/** The options of {@linkcode classifierScoreMetric}, defaults filled in. */
+export type ClassifierScoreOptions = z.output<typeof options>;
+
 /**
  * The `classifier-score` metric with these options; `classifier` gives the classifier for the
  * evaluated dataset (default: the shared, cached domain classifier).
  */
 export function classifierScoreMetric(
   options: ClassifierScoreOptions,
-  classifier: (context: Parameters<Metric["evaluate"]>[0]) => Promise<
-    Pick<DomainClassifier, "logits">
-  > = ({ dataset }) => sharedClassifier(dataset),
+  classifier: ClassifierSource<"logits"> = cachedClassifier,
 ): Metric {
   if (options.samples < options.splits) {
     throw new RangeError(

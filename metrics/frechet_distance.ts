@@ -1,6 +1,6 @@
 import { type tf, z } from "../deps.ts";
-import { definePlugin, type Metric } from "../core/plugin.ts";
-import { type DomainClassifier, requireClassifiable, sharedClassifier } from "./_classifier.ts";
+import { definePlugin, type Metric } from "../core/contract/plugin.ts";
+import { cachedClassifier, type ClassifierSource, requireClassifiable } from "./_classifier.ts";
 import { frechetDistance, type Matrix, meanAndCovariance } from "./_linalg.ts";
 
 const options = z.strictObject({
@@ -50,9 +50,7 @@ export default definePlugin({
  */
 export function frechetDistanceMetric(
   options: FrechetDistanceOptions,
-  classifier: (context: Parameters<Metric["evaluate"]>[0]) => Promise<
-    Pick<DomainClassifier, "features">
-  > = ({ dataset }) => sharedClassifier(dataset),
+  classifier: ClassifierSource<"features"> = cachedClassifier,
 ): Metric {
   let real: Promise<Gaussian> | undefined;
   return {

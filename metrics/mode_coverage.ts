@@ -1,5 +1,5 @@
 import { z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
 
 /**
  * Mode coverage on a Gaussian mixture (VEEGAN / PacGAN): a sample is high-quality when it lies
@@ -33,7 +33,20 @@ export default definePlugin({
   },
 });
 
-/** The three numbers of mode coverage for points (flat, row-major) against mode centres. */
+/**
+ * The three numbers of mode coverage for points (flat, row-major) against mode centres: modes
+ * captured, the fraction of high-quality samples (within `within` of a mode) and the reverse
+ * KL of the captured modes' histogram from uniform.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { modeCoverage } from "./mode_coverage.ts";
+ *
+ * const result = modeCoverage([0, 0, 0.01, 0], [[0, 0], [1, 0]], 0.03);
+ * assert.ok(result.modes === 1 && result.highQuality === 1);
+ * ```
+ */
 export function modeCoverage(
   points: ArrayLike<number>,
   means: number[][],

@@ -1,5 +1,5 @@
 import { type tf, z } from "../deps.ts";
-import { definePlugin, type Examples, type Metric } from "../core/plugin.ts";
+import { definePlugin, type Examples, type Metric } from "../core/contract/plugin.ts";
 
 /** The bandwidths Goodfellow et al. 2014 searched: numpy.logspace(-1, 0, 10). */
 export const PARZEN_SIGMAS: readonly number[] = Array.from(
@@ -26,9 +26,6 @@ const options = z.strictObject({
   batchSize: z.int().positive().default(250),
 });
 
-/** The options of {@linkcode parzenMetric}, defaults filled in. */
-export type ParzenOptions = z.output<typeof options>;
-
 /**
  * Gaussian Parzen-window log-likelihood of held-out data under the generator (Goodfellow et
  * al. 2014, Table 1; their parzen_ll.py): samples from G are the centres of an isotropic
@@ -51,6 +48,9 @@ export default definePlugin({
     return parzenMetric(options);
   },
 });
+
+/** The options of {@linkcode parzenMetric}, defaults filled in. */
+export type ParzenOptions = z.output<typeof options>;
 
 /** The `parzen-ll` metric with these options. */
 export function parzenMetric(options: ParzenOptions): Metric {

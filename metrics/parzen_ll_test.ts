@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../deps.ts";
-import { useBackend } from "../core/backend.ts";
-import type { Dataset, EvaluationContext } from "../core/plugin.ts";
-import { createRng } from "../core/rng.ts";
+import { useBackend } from "../core/backend/select.ts";
+import type { Dataset, EvaluationContext } from "../core/contract/plugin.ts";
+import { createRng } from "../core/contract/rng.ts";
 import parzenLl, { PARZEN_SIGMAS, parzenLogLikelihoods, parzenMetric } from "./parzen_ll.ts";
 
 /** The Parzen log-likelihood of one point, directly in float64. */

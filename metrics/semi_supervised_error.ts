@@ -1,5 +1,5 @@
 import { z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
 
 /**
  * The test error of D's classifier in semi-supervised mode ([IMP] Table 1): the fraction of the

@@ -1,5 +1,5 @@
 import { type tf as tfjs, z } from "../deps.ts";
-import { definePlugin, type PluginState } from "../core/plugin.ts";
+import { definePlugin, type PluginState } from "../core/contract/plugin.ts";
 
 type Player = "discriminator" | "generator";
 

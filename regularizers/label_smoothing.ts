@@ -1,5 +1,5 @@
 import { z } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
 
 /**
  * One-sided label smoothing ([IMP] sec. 3.4): D's target for real data is α instead of 1, fake

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf, tfl } from "../deps.ts";
-import { useBackend } from "../core/backend.ts";
-import { createRng } from "../core/rng.ts";
+import { useBackend } from "../core/backend/select.ts";
+import { createRng } from "../core/contract/rng.ts";
 import historicalAveraging from "./historical_averaging.ts";
 import labelSmoothing from "./label_smoothing.ts";
 

@@ -1,11 +1,11 @@
-/** Runs `deno run -A core/cli.ts ...args` from the repository root and captures the output. */
+/** Runs `deno run -A core/cli/main.ts ...args` from the repository root and captures the output. */
 export async function runCli(
   args: string[],
   options: { cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const root = new URL("..", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}core/cli.ts`, ...args],
+    args: ["run", "-A", `${root}core/cli/main.ts`, ...args],
     cwd: options.cwd ?? root,
     env: { NO_COLOR: "1" },
   }).output();

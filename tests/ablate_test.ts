@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readCheckpointState } from "../core/checkpoint.ts";
-import { readResults } from "../core/results.ts";
+import { readCheckpointState } from "../core/store/run_directory.ts";
+import { readResults } from "../core/ablate/results.ts";
 import { runCli } from "./_cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -82,7 +82,7 @@ Deno.test("killed with SIGKILL and rerun, every cell is done once and the summar
   await ablate([path, "--out", reference]);
   const out = join(dir, "out");
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "core/cli.ts"), "ablate", path, "--out", out],
+    args: ["run", "-A", join(root, "core/cli/main.ts"), "ablate", path, "--out", out],
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -129,7 +129,7 @@ Deno.test("two shards run apart and merged give the unsharded summary", async ()
     args: [
       "run",
       "-A",
-      join(root, "core/cli.ts"),
+      join(root, "core/cli/main.ts"),
       "ablate",
       path,
       "--out",
@@ -210,7 +210,7 @@ export default definePlugin({
     }),
   );
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "core/cli.ts"), "ablate", path, "--out", join(dir, "out")],
+    args: ["run", "-A", join(root, "core/cli/main.ts"), "ablate", path, "--out", join(dir, "out")],
     env: { FLAKY_SEED: "1" },
   }).output();
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));

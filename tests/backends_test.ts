@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chooseBackend, startBackend, webgpuAdapter } from "../core/backend.ts";
+import { chooseBackend, startBackend } from "../core/backend/select.ts";
+import { webgpuAdapter } from "../core/backend/webgpu.ts";
 import { tf } from "../deps.ts";
-import { builtinRegistry } from "../core/builtins.ts";
-import { train } from "../core/engine.ts";
-import { definePlugin } from "../core/plugin.ts";
+import { builtinRegistry } from "../builtins.ts";
+import { train } from "../core/train/train.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
 
 const config = (backend: "cpu" | "wasm" | "webgpu" | "auto") => ({
   name: `on-${backend}`,

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodePng } from "../deps.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { webgpuAdapter } from "../core/backend.ts";
-import { builtinRegistry } from "../core/builtins.ts";
-import type { ExperimentInput } from "../core/config.ts";
-import { train } from "../core/engine.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { webgpuAdapter } from "../core/backend/webgpu.ts";
+import { builtinRegistry } from "../builtins.ts";
+import type { ExperimentInput } from "../core/config/schema.ts";
+import { train } from "../core/train/train.ts";
 
 const webgpuMissing = !(await webgpuAdapter()) && !Deno.env.get("GANTRY_REQUIRE_WEBGPU");
 

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../deps.ts";
-import { builtinRegistry } from "../core/builtins.ts";
-import type { ExperimentInput } from "../core/config.ts";
-import { train } from "../core/engine.ts";
-import { ConfigError } from "../core/errors.ts";
-import { definePlugin } from "../core/plugin.ts";
+import { builtinRegistry } from "../builtins.ts";
+import type { ExperimentInput } from "../core/config/schema.ts";
+import { train } from "../core/train/train.ts";
+import { ConfigError } from "../core/contract/errors.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
 import { decodePng } from "../deps.ts";
 
 const tiny = (overrides: Partial<ExperimentInput> = {}): ExperimentInput => ({

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { tf, tfl } from "../deps.ts";
-import { useBackend } from "../core/backend.ts";
-import { builtinRegistry } from "../core/builtins.ts";
-import { train } from "../core/engine.ts";
-import { encodeIdx } from "../core/idx.ts";
-import { createRng } from "../core/rng.ts";
+import { useBackend } from "../core/backend/select.ts";
+import { builtinRegistry } from "../builtins.ts";
+import { train } from "../core/train/train.ts";
+import { encodeIdx } from "../datasets/_idx_format.ts";
+import { createRng } from "../core/contract/rng.ts";
 import mnist from "../datasets/mnist.ts";
 import { runCli } from "./_cli.ts";
 

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { parseConfig } from "../core/config.ts";
-import { resolveExperiment } from "../core/experiment.ts";
-import { expandGrid, parseGrid } from "../core/grid.ts";
-import { registryWith } from "../core/cli_util.ts";
-import { loadConfigFile } from "../core/load_config.ts";
-import { pluginModuleUrl } from "../core/load_plugins.ts";
+import { parseConfig } from "../core/config/schema.ts";
+import { resolveExperiment } from "../core/config/experiment.ts";
+import { expandGrid, parseGrid } from "../core/config/grid.ts";
+import { registryWith } from "../builtins.ts";
+import { loadConfigFile } from "../core/config/load_file.ts";
+import { pluginModuleUrl } from "../core/contract/load_plugins.ts";
 
 const examples = new URL("../examples/", import.meta.url).pathname;
 const files = (dir: string, pattern: RegExp) =>

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../deps.ts";
-import { useBackend } from "../core/backend.ts";
-import { builtinRegistry } from "../core/builtins.ts";
-import { type ExperimentInput, parseConfig } from "../core/config.ts";
-import { train } from "../core/engine.ts";
-import { ConfigError } from "../core/errors.ts";
-import { resolveExperiment } from "../core/experiment.ts";
+import { useBackend } from "../core/backend/select.ts";
+import { builtinRegistry } from "../builtins.ts";
+import { type ExperimentInput, parseConfig } from "../core/config/schema.ts";
+import { train } from "../core/train/train.ts";
+import { ConfigError } from "../core/contract/errors.ts";
+import { resolveExperiment } from "../core/config/experiment.ts";
 import improvedGanMnist from "../architectures/improved_gan_mnist.ts";
-import { definePlugin } from "../core/plugin.ts";
-import { buildRun, classifier, discriminate, discriminateEach } from "../core/run.ts";
+import { definePlugin } from "../core/contract/plugin.ts";
+import { buildRun } from "../core/train/build.ts";
+import { classifier, discriminate, discriminateEach } from "../core/train/discriminate.ts";
 
 /** A small semi-supervised MNIST run using every stateful technique of [IMP]. */
 const everything = (overrides: Partial<ExperimentInput> = {}): ExperimentInput => ({

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodePng } from "../deps.ts";
-import { imageGridPng } from "../core/png.ts";
-import { renderReport, type ReportInput, type ReportSeedRun } from "../core/report_html.ts";
+import { imageGridPng } from "../core/store/png.ts";
+import { renderReport, type ReportInput, type ReportSeedRun } from "../core/ablate/report_html.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = (() => {

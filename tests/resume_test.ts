@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../deps.ts";
-import { loadGenerator, readCheckpointState } from "../core/checkpoint.ts";
-import { builtinRegistry } from "../core/builtins.ts";
-import { parseConfig } from "../core/config.ts";
-import { resolveExperiment } from "../core/experiment.ts";
+import { loadGenerator, readCheckpointState } from "../core/store/run_directory.ts";
+import { builtinRegistry } from "../builtins.ts";
+import { parseConfig } from "../core/config/schema.ts";
+import { resolveExperiment } from "../core/config/experiment.ts";
 import { runCli } from "./_cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -43,7 +43,7 @@ Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupt
 
   const broken = join(dir, "broken");
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "core/cli.ts"), "train", path, "--out", broken],
+    args: ["run", "-A", join(root, "core/cli/main.ts"), "train", path, "--out", broken],
     stdout: "null",
     stderr: "null",
   }).spawn();

@@ -5,6 +5,9 @@
  */
 import { defineGrid } from "../../mod.ts";
 
+/** 32 kernels of 4 dimensions (the add-on's defaults are 100 × 5). */
+const minibatch = { name: "minibatch-discrimination", options: { kernels: 32, dims: 4 } };
+
 export default defineGrid({
   name: "mnist-losses",
   base: {
@@ -18,10 +21,7 @@ export default defineGrid({
   },
   axes: {
     loss: ["minimax", "non-saturating", "feature-matching"],
-    "discriminator.addons": [[], [{
-      name: "minibatch-discrimination",
-      options: { kernels: 32, dims: 4 },
-    }]],
+    "discriminator.addons": [[], [minibatch]],
   },
   seeds: [1, 2],
 });

@@ -1,0 +1,59 @@
+/**
+ * A grid's output directory, OUT/. This module alone knows its layout; the runner and the
+ * report ask it.
+ *
+ * | file             | what                                                   |
+ * | ---------------- | ------------------------------------------------------ |
+ * | `grid.json`      | the grid last run here, with its cells' ids and labels |
+ * | `results.jsonl`  | one line per finished cell (its format: `results.ts`)  |
+ * | `cells/<id>/`    | each cell's run directory                              |
+ * | `summary.csv`    | the summary, one row per combination of axis values    |
+ * | `summary.md`     | the same as a Markdown table                           |
+ * | `report.html`    | the self-contained report                              |
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { writeJsonAtomic } from "../store/atomic.ts";
+import type { Cell, Grid } from "../config/grid.ts";
+
+/** The paths of a grid directory's files. */
+export function gridFiles(outDir: string) {
+  return {
+    results: join(outDir, "results.jsonl"),
+    summaryCsv: join(outDir, "summary.csv"),
+    summaryMarkdown: join(outDir, "summary.md"),
+    report: join(outDir, "report.html"),
+  };
+}
+
+/** The run directory of a cell. */
+export function cellDir(outDir: string, cellId: string): string {
+  return join(outDir, "cells", cellId);
+}
+
+/** What grid.json says of the grid last run in a directory. */
+export interface GridRecord {
+  name: string;
+  cells: { index: number; id: string; label: string }[];
+}
+
+/** Creates OUT/ and OUT/cells/ and records the grid about to run there in grid.json. */
+export async function writeGridRecord(outDir: string, grid: Grid, cells: Cell[]): Promise<void> {
+  await Deno.mkdir(join(outDir, "cells"), { recursive: true });
+  await writeJsonAtomic(join(outDir, "grid.json"), {
+    ...grid,
+    cells: cells.map(({ index, id, label }) => ({ index, id, label })),
+  });
+}
+
+/** The grid last run in `outDir`, or undefined when it has no grid.json. */
+export async function readGridRecord(outDir: string): Promise<GridRecord | undefined> {
+  const path = join(outDir, "grid.json");
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`Cannot read ${path}: ${(error as Error).message}`);
+  }
+}

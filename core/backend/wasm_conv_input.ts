@@ -1,0 +1,233 @@
+/**
+ * A fast `Conv2DBackpropInput` for the wasm backend. tfjs-backend-wasm 4.22's own kernel is a
+ * plain loop: 300 ms per call for DCGAN's 7×7×128 → 14×14×64 transposed convolution, 88% of a
+ * DCGAN training step. It is the forward op of conv2dTranspose and the input gradient of conv2d.
+ *
+ * A transposed convolution is a stride-1 convolution of the output gradient, spread out with
+ * stride − 1 zeros between its elements and padded, with the filter turned by 180° and its
+ * channel axes swapped. That convolution runs on wasm's XNNPACK Conv2D. For equal strides s > 1
+ * the zeros are skipped instead (sub-pixel convolution): output rows h with
+ * (h + padTop) mod s = p only meet filter rows p, p + s, ..., so each of the s² phases is a small
+ * stride-1 convolution of dy itself, and DepthToSpace interleaves the phases. Same arithmetic as
+ * the direct loop, 4x less than the spread form at stride 2. Measured for DCGAN's 7×7×128 →
+ * 14×14×64 at batch 64: 300 ms for wasm's loop, 250 ms spread, 147 ms by phases. The largest
+ * phase's convolution (3×3 taps) takes 20 ms, a StridedSlice of the whole filter 15 ms and its
+ * Reverse 8 ms: cutting and turning the taps costs about as much as the arithmetic.
+ *
+ * @module
+ */
+import { tf } from "../../deps.ts";
+import type { ConvGradientAttrs, KernelFunc as WasmKernelFunc } from "./wasm_kernel.ts";
+
+/** A kernel function that returns one tensor. */
+type KernelFunc = (...args: Parameters<WasmKernelFunc>) => tf.TensorInfo;
+
+interface Conv2DBackpropInputAttrs extends ConvGradientAttrs {
+  inputShape: [number, number, number, number];
+}
+
+/** Makes the kernel function from wasm's own Reshape, PadV2, Slice, Reverse, Transpose, Conv2D. */
+export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc): KernelFunc {
+  const [reshape, pad, slice, reverse, transpose, conv2d, stridedSlice, concat, depthToSpace] = [
+    "Reshape",
+    "PadV2",
+    "Slice",
+    "Reverse",
+    "Transpose",
+    "Conv2D",
+    "StridedSlice",
+    "Concat",
+    "DepthToSpace",
+  ].map((name) => kernel(name) as KernelFunc);
+  return backpropInput;
+
+  function backpropInput(
+    { inputs, backend, attrs }: Parameters<KernelFunc>[0],
+  ): tf.TensorInfo {
+    const { strides, pad: padding, dataFormat, dimRoundingMode, inputShape } =
+      attrs as unknown as Conv2DBackpropInputAttrs;
+    if (dataFormat === "NCHW") {
+      throw new Error("Conv2DBackpropInput on wasm (gantry's kernel) supports only NHWC data");
+    }
+    const { dy, filter } = inputs;
+    const [kh, kw] = filter.shape as number[];
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      padding,
+      dimRoundingMode,
+      false,
+      "channelsLast",
+    );
+    const [n, oh, ow, co] = dy.shape as number[];
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    const temporaries: tf.TensorInfo[] = [];
+    const keep = (t: tf.TensorInfo) => (temporaries.push(t), t);
+    try {
+      if (sh === sw && sh > 1 && kh >= sh && kw >= sw) {
+        return phases({ dy, filter, backend, info, inputShape, keep });
+      }
+      // Spread dy: rows, then columns, each a rank-4 pad of a new unit axis (wasm's fast path).
+      let spread = dy;
+      if (sh > 1) {
+        const rows = keep(
+          reshape({ inputs: { x: spread }, backend, attrs: { shape: [n, oh, 1, ow * co] } }),
+        );
+        const padded = keep(pad({
+          inputs: { x: rows },
+          backend,
+          attrs: { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0]], constantValue: 0 },
+        }));
+        spread = keep(
+          reshape({ inputs: { x: padded }, backend, attrs: { shape: [n, oh * sh, ow, co] } }),
+        );
+      }
+      if (sw > 1) {
+        const columns = keep(
+          reshape({ inputs: { x: spread }, backend, attrs: { shape: [n * oh * sh, ow, 1, co] } }),
+        );
+        const padded = keep(pad({
+          inputs: { x: columns },
+          backend,
+          attrs: { paddings: [[0, 0], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 },
+        }));
+        spread = keep(
+          reshape({ inputs: { x: padded }, backend, attrs: { shape: [n, oh * sh, ow * sw, co] } }),
+        );
+      }
+      // Output row h sums spread rows h + top' - (kh - 1) .. h + top': pad so that a valid
+      // stride-1 convolution yields exactly the input's height and width (crop where negative).
+      const [, height, width] = inputShape;
+      const top = kh - 1 - info.padInfo.top;
+      const left = kw - 1 - info.padInfo.left;
+      const bottom = height + kh - 1 - top - oh * sh;
+      const right = width + kw - 1 - left - ow * sw;
+      let framed = keep(pad({
+        inputs: { x: spread },
+        backend,
+        attrs: {
+          paddings: [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [
+            Math.max(left, 0),
+            Math.max(right, 0),
+          ], [0, 0]],
+          constantValue: 0,
+        },
+      }));
+      if (Math.min(top, bottom, left, right) < 0) {
+        framed = keep(slice({
+          inputs: { x: framed },
+          backend,
+          attrs: {
+            begin: [0, Math.max(-top, 0), Math.max(-left, 0), 0],
+            size: [n, height + kh - 1, width + kw - 1, co],
+          },
+        }));
+      }
+      const turned = keep(reverse({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
+      const swapped = keep(
+        transpose({ inputs: { x: turned }, backend, attrs: { perm: [0, 1, 3, 2] } }),
+      );
+      return conv2d({
+        inputs: { x: framed, filter: swapped },
+        backend,
+        attrs: { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] },
+      });
+    } finally {
+      for (const t of temporaries) if (t !== dy) backend.disposeData(t.dataId);
+    }
+  }
+
+  /** The sub-pixel form for equal strides: one convolution per output phase, interleaved. */
+  function phases({ dy, filter, backend, info, inputShape, keep }: {
+    dy: tf.TensorInfo;
+    filter: tf.TensorInfo;
+    backend: tf.KernelBackend;
+    info: tf.backend_util.Conv2DInfo;
+    inputShape: number[];
+    keep: (t: tf.TensorInfo) => tf.TensorInfo;
+  }): tf.TensorInfo {
+    const [kh, kw] = filter.shape as number[];
+    const [n, oh, ow] = dy.shape as number[];
+    const s = info.strideHeight;
+    const [, height, width] = inputShape;
+    const { top, left } = info.padInfo;
+    // Phase p of an axis computes output rows q·s + p − pad for q in [first, last].
+    const first = [Math.floor(top / s), Math.floor(left / s)];
+    const last = [Math.ceil((height + top) / s) - 1, Math.ceil((width + left) / s) - 1];
+    const outputs: tf.TensorInfo[] = [];
+    for (let ph = 0; ph < s; ph++) {
+      for (let pw = 0; pw < s; pw++) {
+        // Filter rows ph, ph + s, ... turned around, channels swapped: [Jh, Jw, Co, Ci].
+        const [jh, jw] = [Math.ceil((kh - ph) / s), Math.ceil((kw - pw) / s)];
+        const taps = keep(stridedSlice({
+          inputs: { x: filter },
+          backend,
+          attrs: {
+            begin: [ph, pw, 0, 0],
+            end: filter.shape,
+            strides: [s, s, 1, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        }));
+        const turned = keep(reverse({ inputs: { x: taps }, backend, attrs: { dims: [0, 1] } }));
+        const kernel = keep(
+          transpose({ inputs: { x: turned }, backend, attrs: { perm: [0, 1, 3, 2] } }),
+        );
+        // dy rows q − (J − 1) .. q for every q: pad (or crop) dy to exactly those rows.
+        const edges = [
+          [jh - 1 - first[0], last[0] - (oh - 1)],
+          [jw - 1 - first[1], last[1] - (ow - 1)],
+        ];
+        let x = keep(pad({
+          inputs: { x: dy },
+          backend,
+          attrs: {
+            paddings: [[0, 0], ...edges.map(([a, b]) => [Math.max(a, 0), Math.max(b, 0)]), [0, 0]],
+            constantValue: 0,
+          },
+        }));
+        if (edges.flat().some((e) => e < 0)) {
+          x = keep(slice({
+            inputs: { x },
+            backend,
+            attrs: {
+              begin: [0, Math.max(-edges[0][0], 0), Math.max(-edges[1][0], 0), 0],
+              size: [n, last[0] - first[0] + jh, last[1] - first[1] + jw, -1],
+            },
+          }));
+        }
+        outputs.push(keep(conv2d({
+          inputs: { x, filter: kernel },
+          backend,
+          attrs: { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] },
+        })));
+      }
+    }
+    const stacked = keep(
+      concat({
+        inputs: outputs as unknown as Record<string, tf.TensorInfo>,
+        backend,
+        attrs: { axis: 3 },
+      }),
+    );
+    const interleaved = keep(depthToSpace({
+      inputs: { x: stacked },
+      backend,
+      attrs: { blockSize: s, dataFormat: "NHWC" },
+    }));
+    return slice({
+      inputs: { x: interleaved },
+      backend,
+      attrs: {
+        begin: [0, top - first[0] * s, left - first[1] * s, 0],
+        size: [n, height, width, -1],
+      },
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { tf } from "../../deps.ts";
+import { useBackend } from "./select.ts";
+import { createRng } from "../contract/rng.ts";
+
+interface Case {
+  stride: number;
+  pad: "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+  xShape: [number, number, number, number];
+  filterShape: [number, number, number, number];
+  dyShape: [number, number, number, number];
+  dy: Float32Array;
+  filter: Float32Array;
+}
+
+/** Random shapes: kernel 1–5, stride 1–2, three paddings, batch 1–8, channels 1–6, sides 4–12. */
+function cases(count: number): Case[] {
+  const rng = createRng(11);
+  const out: Case[] = [];
+  while (out.length < count) {
+    const k = 1 + rng.int(5), stride = 1 + rng.int(2);
+    const [n, ci, co] = [1 + rng.int(8), 1 + rng.int(6), 1 + rng.int(6)];
+    const [h, w] = [4 + rng.int(9), 4 + rng.int(9)];
+    const pad =
+      (["same", "valid", [[0, 0], [1, 2], [2, 1], [0, 0]]] as const)[rng.int(3)] as Case["pad"];
+    const xShape: Case["xShape"] = [n, h, w, ci];
+    const filterShape: Case["filterShape"] = [k, k, ci, co];
+    const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, 1, pad);
+    if (info.outHeight <= 0 || info.outWidth <= 0) continue;
+    const dyShape: Case["dyShape"] = [n, info.outHeight, info.outWidth, co];
+    out.push({
+      stride,
+      pad,
+      xShape,
+      filterShape,
+      dyShape,
+      dy: rng.fill(new Float32Array(dyShape.reduce((a, b) => a * b))),
+      filter: rng.fill(new Float32Array(filterShape.reduce((a, b) => a * b))),
+    });
+  }
+  return out;
+}
+
+async function transposed(backend: "cpu" | "wasm", all: Case[]): Promise<Float32Array[]> {
+  await useBackend(backend);
+  return await Promise.all(all.map((c) =>
+    tf.tidy(() =>
+      tf.conv2dTranspose(
+        tf.tensor4d(c.dy, c.dyShape),
+        tf.tensor4d(c.filter, c.filterShape),
+        c.xShape,
+        c.stride,
+        c.pad,
+      )
+    ).data() as Promise<Float32Array>
+  ));
+}
+
+Deno.test("wasm Conv2DBackpropInput (conv2dTranspose, conv2d's input gradient) matches cpu", async () => {
+  const all = cases(40);
+  const [expected, actual] = [await transposed("cpu", all), await transposed("wasm", all)];
+  all.forEach((c, i) => {
+    assert.equal(actual[i].length, expected[i].length);
+    const scale = Math.max(...expected[i].map(Math.abs), 1e-6);
+    const error = Math.max(...expected[i].map((v, j) => Math.abs(v - actual[i][j])));
+    assert.ok(
+      error / scale < 1e-4,
+      `case ${i} (${JSON.stringify(c.xShape)}, k ${c.filterShape[0]}, stride ${c.stride}, ${
+        JSON.stringify(c.pad)
+      }): ${error / scale}`,
+    );
+  });
+});

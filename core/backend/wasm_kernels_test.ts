@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import { tf, tfl } from "../../deps.ts";
+import { useBackend } from "./select.ts";
+import { createRng, type Rng } from "../contract/rng.ts";
+
+type Shape4 = [number, number, number, number];
+type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+
+/** Max |actual - expected| over max |expected|. */
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  assert.equal(actual.length, expected.length);
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+  }
+  return diff / (scale || 1);
+}
+
+function values(rng: Rng, shape: number[]): Float32Array {
+  return rng.fill(new Float32Array(shape.reduce((a, b) => a * b, 1)));
+}
+
+/** d/dw of sum(conv2d(x, w) * dy) on `backend`: conv2DBackpropFilter(x, dy). */
+async function conv2dFilterGrad(
+  backend: "wasm" | "cpu",
+  x: Float32Array,
+  xShape: Shape4,
+  w: Float32Array,
+  wShape: Shape4,
+  dy: Float32Array,
+  strides: [number, number],
+  pad: Pad,
+): Promise<{ shape: number[]; values: Float32Array }> {
+  await useBackend(backend);
+  const g = tf.tidy(() => {
+    const xt = tf.tensor4d(x, xShape);
+    const grad = tf.grad((wt: tf.Tensor) => {
+      const y = tf.conv2d(xt, wt as tf.Tensor4D, strides, pad);
+      return tf.sum(tf.mul(y, tf.tensor(dy, y.shape)));
+    });
+    return grad(tf.tensor4d(w, wShape));
+  });
+  const out = { shape: g.shape, values: await g.data() as Float32Array };
+  g.dispose();
+  return out;
+}
+
+/** The output shape of a conv2d, as tfjs computes it. */
+function outShape(xShape: Shape4, wShape: Shape4, strides: [number, number], pad: Pad): Shape4 {
+  return tf.backend_util.computeConv2DInfo(xShape, wShape, strides, 1, pad).outShape as Shape4;
+}
+
+Deno.test("the wasm backend has Conv2DBackpropFilter and every kernel it is built from", async () => {
+  await useBackend("wasm");
+  const names = new Set(tf.getKernelsForBackend("wasm").map((k) => k.kernelName));
+  for (const name of ["Conv2DBackpropFilter", "Transpose", "Conv2D", "Slice", "Fill"]) {
+    assert.ok(names.has(name), name);
+  }
+});
+
+Deno.test("conv2d's filter gradient on wasm equals cpu's on random shapes", async () => {
+  const rng = createRng(20240611);
+  const explicit: Pad = [[0, 0], [2, 0], [1, 3], [0, 0]];
+  const cases: { xShape: Shape4; wShape: Shape4; strides: [number, number]; pad: Pad }[] = [
+    // Fixed corners: rows left over past the last window (cut off), a 1×1 kernel, a kernel as
+    // large as the image, unequal strides, explicit and numeric padding.
+    { xShape: [2, 7, 8, 3], wShape: [2, 2, 3, 4], strides: [2, 2], pad: "valid" },
+    { xShape: [3, 6, 5, 2], wShape: [1, 1, 2, 5], strides: [1, 1], pad: "valid" },
+    { xShape: [2, 5, 6, 2], wShape: [5, 6, 2, 3], strides: [1, 1], pad: "valid" },
+    { xShape: [2, 9, 7, 3], wShape: [3, 2, 3, 2], strides: [2, 1], pad: "same" },
+    { xShape: [2, 6, 7, 2], wShape: [3, 4, 2, 3], strides: [2, 2], pad: explicit },
+    { xShape: [1, 8, 8, 4], wShape: [3, 3, 4, 2], strides: [2, 2], pad: 1 },
+  ];
+  for (let i = 0; i < 40; i++) {
+    const k = 1 + rng.int(5);
+    const s = 1 + rng.int(2);
+    const pad: Pad = i % 10 === 9 ? explicit : rng.int(2) ? "same" : "valid";
+    const size = Math.max(5 + rng.int(8), k);
+    const xShape: Shape4 = [1 + rng.int(8), size, Math.max(5 + rng.int(8), k), 1 + rng.int(6)];
+    cases.push({ xShape, wShape: [k, k, xShape[3], 1 + rng.int(6)], strides: [s, s], pad });
+  }
+  for (const { xShape, wShape, strides, pad } of cases) {
+    const x = values(rng, xShape);
+    const w = values(rng, wShape);
+    const dy = values(rng, outShape(xShape, wShape, strides, pad));
+    const label = JSON.stringify({ xShape, wShape, strides, pad });
+    const wasm = await conv2dFilterGrad("wasm", x, xShape, w, wShape, dy, strides, pad);
+    const cpu = await conv2dFilterGrad("cpu", x, xShape, w, wShape, dy, strides, pad);
+    assert.deepEqual(wasm.shape, wShape, label);
+    const error = relativeError(wasm.values, cpu.values);
+    assert.ok(error < 1e-4, `${label}: relative error ${error}`);
+  }
+});
+
+Deno.test("the wasm kernel reads windows past a 'ceil' rounding's padding as zeros, as cpu", async () => {
+  // ceil((6 - 3 + 2) / 2 + 1) = 4 output rows: the last window needs a row below the padding.
+  const rng = createRng(3);
+  const xShape: Shape4 = [2, 6, 6, 2];
+  const filterShape: Shape4 = [3, 3, 2, 3];
+  const x = values(rng, xShape);
+  const dy = values(rng, [2, 4, 4, 3]);
+  const attrs = { strides: 2, pad: 1, dataFormat: "NHWC", dimRoundingMode: "ceil", filterShape };
+  const run = async (backend: "wasm" | "cpu") => {
+    await useBackend(backend);
+    const [xt, dyt] = [tf.tensor4d(x, xShape), tf.tensor4d(dy, [2, 4, 4, 3])];
+    const g = tf.engine().runKernel("Conv2DBackpropFilter", { x: xt, dy: dyt }, attrs) as tf.Tensor;
+    const out = await g.data();
+    tf.dispose([xt, dyt, g]);
+    return out;
+  };
+  const error = relativeError(await run("wasm"), await run("cpu"));
+  assert.ok(error < 1e-4, `relative error ${error}`);
+});
+
+Deno.test("the wasm kernel frees every intermediate and refuses NCHW data", async () => {
+  await useBackend("wasm");
+  const backend = tf.backend();
+  const x = tf.ones([2, 9, 9, 3]);
+  const dy = tf.ones([2, 4, 4, 5]);
+  const attrs = { strides: 2, pad: "valid", dataFormat: "NHWC", filterShape: [3, 3, 3, 5] };
+  const before = backend.numDataIds();
+  const g = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs) as tf.Tensor;
+  // Every window of ones against dy of ones: 2 images × 4 × 4 outputs.
+  assert.deepEqual([...new Set(await g.data())], [32]);
+  g.dispose();
+  assert.equal(backend.numDataIds(), before);
+  assert.throws(
+    () =>
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, dataFormat: "NCHW" }),
+    /only NHWC/,
+  );
+  assert.equal(backend.numDataIds(), before);
+  tf.dispose([x, dy]);
+});
+
+Deno.test("conv2dTranspose's filter gradient on wasm equals cpu's", async () => {
+  const rng = createRng(11);
+  const cases: { xShape: Shape4; wShape: Shape4; outShape: Shape4; stride: number; pad: Pad }[] = [
+    // DCGAN's generator shapes, shrunk in batch: 7×7×8 → 14×14×4 → 28×28×1.
+    {
+      xShape: [3, 7, 7, 8],
+      wShape: [5, 5, 4, 8],
+      outShape: [3, 14, 14, 4],
+      stride: 2,
+      pad: "same",
+    },
+    {
+      xShape: [3, 14, 14, 4],
+      wShape: [5, 5, 1, 4],
+      outShape: [3, 28, 28, 1],
+      stride: 2,
+      pad: "same",
+    },
+    { xShape: [2, 5, 4, 3], wShape: [3, 3, 2, 3], outShape: [2, 7, 6, 2], stride: 1, pad: "valid" },
+  ];
+  for (const { xShape, wShape, outShape, stride, pad } of cases) {
+    const x = values(rng, xShape);
+    const w = values(rng, wShape);
+    const dy = values(rng, outShape);
+    const run = async (backend: "wasm" | "cpu") => {
+      await useBackend(backend);
+      const g = tf.tidy(() => {
+        const xt = tf.tensor4d(x, xShape);
+        const dyt = tf.tensor4d(dy, outShape);
+        return tf.grad((wt: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2dTranspose(xt, wt as tf.Tensor4D, outShape, stride, pad), dyt))
+        )(tf.tensor4d(w, wShape));
+      });
+      const out = await g.data();
+      g.dispose();
+      return out;
+    };
+    const error = relativeError(await run("wasm"), await run("cpu"));
+    assert.ok(error < 1e-4, `${JSON.stringify({ xShape, wShape })}: relative error ${error}`);
+  }
+});
+
+Deno.test("an SGD step trains conv2d and conv2dTranspose layers on wasm as on cpu", async () => {
+  const rng = createRng(5);
+  const input = values(rng, [4, 8, 8, 2]);
+  const target = values(rng, [4, 8, 8, 1]);
+  const step = async (backend: "wasm" | "cpu") => {
+    await useBackend(backend);
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [8, 8, 2],
+          filters: 3,
+          kernelSize: 3,
+          strides: 2,
+          padding: "same",
+          activation: "tanh",
+        }),
+        tfl.layers.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: "same" }),
+      ],
+    });
+    // The same starting weights on both backends.
+    const init = createRng(9);
+    model.setWeights(model.getWeights().map((v) => tf.tensor(values(init, v.shape), v.shape)));
+    const before = model.getWeights().map((v) => v.dataSync().slice());
+    model.compile({ optimizer: tf.train.sgd(0.5), loss: "meanSquaredError" });
+    const [x, y] = [tf.tensor4d(input, [4, 8, 8, 2]), tf.tensor4d(target, [4, 8, 8, 1])];
+    await model.trainOnBatch(x, y);
+    const after = model.getWeights().map((v) => v.dataSync().slice());
+    const names = model.weights.map((v) => v.originalName);
+    tf.dispose([x, y]);
+    model.dispose();
+    return { before, after, names };
+  };
+  const wasm = await step("wasm");
+  const cpu = await step("cpu");
+  for (let i = 0; i < wasm.after.length; i++) {
+    const changed = wasm.after[i].some((v, j) => v !== wasm.before[i][j]);
+    assert.ok(changed, `${wasm.names[i]} did not change on wasm`);
+    // The updates, not the weights, so that the tolerance is on the gradient.
+    const delta = (r: typeof wasm) => r.after[i].map((v, j) => v - r.before[i][j]);
+    const error = relativeError(delta(wasm), delta(cpu));
+    assert.ok(error < 1e-4, `${wasm.names[i]}: relative error ${error}`);
+  }
+  assert.ok(wasm.names.some((name) => /conv2d_transpose.*kernel/i.test(name)), String(wasm.names));
+});

@@ -1,0 +1,118 @@
+/**
+ * `deno task ablate GRID ...`: runs a grid (or one shard of it) in workers, then writes the
+ * summary and report.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { registryWith } from "../../builtins.ts";
+import { writeReport } from "../ablate/report.ts";
+import { type AblateEvent, runGrid } from "../ablate/run_grid.ts";
+import { pluginModuleUrl } from "../contract/load_plugins.ts";
+import { expandGrid, parseGrid } from "../config/grid.ts";
+import { loadConfigFile } from "../config/load_file.ts";
+import { applyOverrides } from "../config/overrides.ts";
+import { command, integerFlag, UsageError } from "./flags.ts";
+import { formatDuration, formatMetrics, stderrWriter } from "./progress.ts";
+import { printReport } from "./report.ts";
+import { resolveShard } from "./shard.ts";
+
+const HELP = `Usage: deno task ablate GRID [options]
+
+Runs every cell (config x seed) of GRID (.json, or .ts/.js whose default export is the grid)
+and writes OUT/results.jsonl, OUT/cells/<cell id>/, OUT/summary.csv, OUT/summary.md and
+OUT/report.html. A rerun skips the cells in results.jsonl and resumes interrupted ones from
+their last checkpoint.
+
+Options:
+  --out DIR          output directory (default: runs/<grid name>)
+  --workers N        cells trained at once, each in its own Deno worker (default 1)
+  --shard i/n        run the i-th of n deterministic slices (1-based); without it the slice
+                     comes from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or
+                     JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) when set
+  --shard-count N    the number of slices for JOB_COMPLETION_INDEX (default: the grid's shards)
+  --backend B        auto | webgpu | wasm | cpu for every cell
+  --steps N          training steps for every cell
+  --plugin P         plugin module, a path or an http(s) URL; repeatable
+  --help             this text`;
+
+/** `deno task ablate GRID ...`; resolves to the exit code. */
+export const ablateCommand = command({
+  help: HELP,
+  flags: {
+    string: ["out", "workers", "shard", "shard-count", "backend", "steps"],
+    strings: ["plugin"],
+  },
+  positionals: { name: "GRID file" },
+  run: async (values, [path]) => {
+    const workers = integerFlag("workers", values.workers) ?? 1;
+    if (workers < 1) throw new UsageError("Invalid --workers 0: expected at least 1");
+    const steps = integerFlag("steps", values.steps);
+    const raw = await loadConfigFile(path, "grid") as { base?: unknown };
+    if (raw && typeof raw === "object" && "base" in raw) {
+      raw.base = applyOverrides(raw.base, { backend: values.backend, steps });
+    }
+    const grid = parseGrid(raw, path);
+    const basePlugins = Array.isArray(grid.base.plugins) ? grid.base.plugins as string[] : [];
+    const pluginUrls = [
+      ...values.plugin.map((p) => pluginModuleUrl(p)),
+      ...basePlugins.map((p) => pluginModuleUrl(p, dirname(path))),
+    ];
+    const registry = await registryWith(pluginUrls);
+    const cells = await expandGrid(grid, registry, path);
+    const shard = resolveShard(
+      values.shard,
+      integerFlag("shard-count", values["shard-count"]) ?? grid.shards,
+      (name) => Deno.env.get(name),
+    );
+    const outDir = values.out ?? join("runs", grid.name);
+    console.error(
+      `gantry: grid ${grid.name} (${cells.length} cells)` +
+        (shard ? `, shard ${shard.index + 1}/${shard.count}` : "") + ` -> ${outDir}`,
+    );
+    await runGrid(grid, cells, { outDir, workers, shard, pluginUrls, onEvent: printer(workers) });
+    printReport(await writeReport([outDir], outDir));
+    return 0;
+  },
+});
+
+/** Prints the runner's events: a line per finished cell and the running cells' progress. */
+function printer(workers: number) {
+  const stderr = stderrWriter();
+  const running = new Map<string, string>();
+  const started = performance.now();
+  let total = 0, finished = 0, lastStatus = 0;
+  const eta = () => {
+    const perCell = (performance.now() - started) / 1000 / Math.max(finished, 1);
+    return finished ? formatDuration(perCell * (total - finished)) : "?";
+  };
+  const status = () =>
+    `[${finished}/${total} cells, ETA ${eta()}] ` +
+    [...running].map(([label, step]) => `${label} ${step}`).join(" | ");
+  return (event: AblateEvent) => {
+    if (event.type === "plan") {
+      total = event.pending;
+      console.error(
+        `gantry: ${event.total} cells, ${event.skipped} already done, ${event.pending} to run on ${workers} worker(s)`,
+      );
+    } else if (event.type === "start") {
+      running.set(event.cell.label, "starting");
+    } else if (event.type === "progress") {
+      running.set(event.cell.label, `${event.progress.step}/${event.progress.steps}`);
+      // A log gets a status line every 10 s, a terminal one that keeps replacing itself.
+      const now = performance.now();
+      if (stderr.interactive || now - lastStatus > 10_000) {
+        lastStatus = now;
+        stderr.status(status());
+      }
+    } else {
+      running.delete(event.cell.label);
+      finished++;
+      const { status, seconds, metrics, error } = event.result;
+      stderr.line(
+        `[${finished}/${total}] ${event.cell.label}: ${status} in ${seconds}s ` +
+          formatMetrics(metrics) + (error ? ` (${error})` : "") + ` - ETA ${eta()}`,
+      );
+    }
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * The run directory, RUN/: config.json, metrics.jsonl, result.json, samples/ (a PNG per
+ * evaluation, drawn.png from sampling), checkpoint/ (its format: `checkpoint.ts`), labeled.json
+ * (semi-supervised mode) and eval-<dataset>.json (evaluations of the saved run). This module
+ * alone knows these files and the rules about an earlier run in the directory; training,
+ * evaluation, sampling and reports ask it. Every file is written atomically.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { tfl } from "../../deps.ts";
+import { RunDirectoryError } from "../contract/errors.ts";
+import type { Networks, PluginState } from "../contract/plugin.ts";
+import { hashConfig } from "../config/hash.ts";
+import { trainsAlike } from "../config/resumable.ts";
+import type { ExperimentConfig } from "../config/schema.ts";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+import {
+  type Checkpoint,
+  type CheckpointRecord,
+  type CheckpointState,
+  loadCheckpoint,
+  loadCheckpointGenerator,
+  loadCheckpointState,
+  removeCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+import type { Optimizers } from "./optimizer_state.ts";
+import type { MetricsRow, RunResult } from "./run_records.ts";
+
+const CONFIG = "config.json";
+const METRICS = "metrics.jsonl";
+const RESULT = "result.json";
+const LABELED = "labeled.json";
+const SAMPLES = "samples";
+const CHECKPOINT = "checkpoint";
+const EVALUATION = /^eval-.*\.json$/;
+const STEP_SAMPLE = /^step-\d+\.png$/;
+
+/** What training asks of the directory it is to write into. */
+export interface RunRequest {
+  /** The resolved config to train. */
+  config: ExperimentConfig;
+  /** Its hash, as result.json and checkpoints record it. */
+  configHash: string;
+  /** Continue from the directory's checkpoint when it has one (else start afresh). */
+  resume?: boolean;
+  /** Start afresh over an earlier run, removing its outputs when the directory is opened. */
+  overwrite?: boolean;
+}
+
+/** How a run will start in its directory, decided before anything is built or written. */
+export interface RunPlan {
+  readonly path: string;
+  /** When the run resumes: the checkpoint's step, and the checkpoint (tensors the caller owns). */
+  readonly resume?: { step: number; checkpoint(): Promise<Checkpoint> };
+  /** Removes an earlier run's outputs if the run starts afresh over one; opens the directory. */
+  open(): Promise<RunDirectory>;
+}
+
+/** A run's directory, open for writing. */
+export class RunDirectory {
+  readonly path: string;
+  #metricLines: string[];
+
+  private constructor(path: string, metricLines: string[]) {
+    this.path = path;
+    this.#metricLines = metricLines;
+  }
+
+  /**
+   * Decides how a run starts in `path`, reading only: it resumes from the checkpoint (when
+   * `resume` and the checkpoint's config trains its steps as this config does), or starts
+   * afresh. A directory holding an earlier run is refused unless `resume` or `overwrite` is
+   * asked for, with a {@linkcode RunDirectoryError}, as is a checkpoint that cannot be resumed.
+   */
+  static async plan(path: string, request: RunRequest): Promise<RunPlan> {
+    const state = request.resume ? await readCheckpointState(path) : undefined;
+    if (state) {
+      await checkResumable(path, state, request);
+      const checkpoint = async () => {
+        const loaded = await loadRunCheckpoint(path);
+        if (!loaded) throw new Error(`${path}: its checkpoint at step ${state.step} is gone`);
+        return loaded;
+      };
+      return {
+        path,
+        resume: { step: state.step, checkpoint },
+        open: () => RunDirectory.#open(path, state.step),
+      };
+    }
+    const previous = await previousRun(path);
+    if (previous && !request.resume && !request.overwrite) {
+      throw new RunDirectoryError(
+        path,
+        `${path} holds ${previous}: resume it (--resume), start it again (--overwrite) or ` +
+          "train into another directory (--out)",
+      );
+    }
+    return {
+      path,
+      open: async () => {
+        if (previous) await clearRun(path);
+        return await RunDirectory.#open(path, 0);
+      },
+    };
+  }
+
+  /** Creates the directory; metrics.jsonl keeps its rows up to `resumeStep`. */
+  static async #open(path: string, resumeStep: number): Promise<RunDirectory> {
+    await Deno.mkdir(join(path, SAMPLES), { recursive: true });
+    const rows = resumeStep > 0 ? await metricLines(path) : [];
+    return new RunDirectory(path, rows.filter((line) => JSON.parse(line).step <= resumeStep));
+  }
+
+  /** The last row of metrics.jsonl, if any (a resumed run's latest evaluation). */
+  lastMetricsRow(): MetricsRow | undefined {
+    const last = this.#metricLines.at(-1);
+    return last ? JSON.parse(last) : undefined;
+  }
+
+  /** Writes config.json. */
+  writeConfig(config: ExperimentConfig): Promise<void> {
+    return writeJsonAtomic(join(this.path, CONFIG), config);
+  }
+
+  /** Writes result.json. */
+  writeResult(result: RunResult): Promise<void> {
+    return writeJsonAtomic(join(this.path, RESULT), result);
+  }
+
+  /** Writes labeled.json: which training examples semi-supervised mode uses, and their labels. */
+  writeLabeled(labeled: { indices: number[]; labels: number[] }): Promise<void> {
+    return writeJsonAtomic(join(this.path, LABELED), {
+      count: labeled.indices.length,
+      indices: labeled.indices,
+      labels: labeled.labels,
+    });
+  }
+
+  /** Adds one row to metrics.jsonl (rewriting it atomically: it is small). */
+  appendMetrics(row: MetricsRow): Promise<void> {
+    this.#metricLines.push(JSON.stringify(row));
+    return writeFileAtomic(join(this.path, METRICS), this.#metricLines.join("\n") + "\n");
+  }
+
+  /** Writes samples/step-NNNNNN.png and returns its path. */
+  async writeSamples(step: number, png: Uint8Array): Promise<string> {
+    const path = join(this.path, SAMPLES, `step-${String(step).padStart(6, "0")}.png`);
+    await writeFileAtomic(path, png);
+    return path;
+  }
+
+  /** Writes checkpoint/, replacing the previous one atomically. */
+  saveCheckpoint(
+    record: CheckpointRecord,
+    networks: Networks,
+    optimizers: Optimizers,
+    plugins: Record<string, PluginState>,
+  ): Promise<void> {
+    return saveCheckpoint(join(this.path, CHECKPOINT), record, networks, optimizers, plugins);
+  }
+}
+
+/**
+ * Refuses a checkpoint that the request cannot resume: one past `train.steps`, or one whose
+ * config trains its steps otherwise (see `trainsAlike`).
+ */
+async function checkResumable(
+  path: string,
+  state: CheckpointState,
+  { config, configHash }: RunRequest,
+): Promise<void> {
+  if (state.step > config.train.steps) {
+    throw new RunDirectoryError(
+      path,
+      `Cannot resume: the checkpoint is at step ${state.step}, past train.steps ` +
+        `${config.train.steps}: train ${path} for at least ${state.step} steps`,
+    );
+  }
+  if (state.configHash === configHash) return;
+  // An older checkpoint has no config of its own: RUN/config.json, if it is the one that made it.
+  const written = (await readRunConfig(path))?.config as ExperimentConfig | undefined;
+  const saved = state.config ??
+    (written && await hashConfig(written) === state.configHash ? written : undefined);
+  if (!saved || !trainsAlike(saved, config, state.step)) {
+    throw new RunDirectoryError(
+      path,
+      `Cannot resume: the checkpoint was made with config ${state.configHash}, this config is ` +
+        `${configHash}: resume ${path} with its own config.json, change only train.steps to ` +
+        `extend it, or add a train.optimizer.decay starting at or after step ${state.step}`,
+    );
+  }
+}
+
+/** What of an earlier run `path` holds, in words, or undefined when it holds none. */
+async function previousRun(path: string): Promise<string | undefined> {
+  const state = await readCheckpointState(path);
+  if (state) return `a run checkpointed at step ${state.step}`;
+  for (const name of [RESULT, METRICS]) {
+    if (await Deno.stat(join(path, name)).then(() => true, () => false)) {
+      return `an earlier run's ${name}`;
+    }
+  }
+  return undefined;
+}
+
+/** Removes an earlier run's outputs from `path`, leaving anything else there alone. */
+async function clearRun(path: string): Promise<void> {
+  await removeCheckpoint(join(path, CHECKPOINT));
+  for await (const entry of Deno.readDir(path)) {
+    if ([RESULT, METRICS, LABELED].includes(entry.name) || EVALUATION.test(entry.name)) {
+      await Deno.remove(join(path, entry.name), { recursive: true });
+    }
+  }
+  const samples = join(path, SAMPLES);
+  await Deno.mkdir(samples, { recursive: true });
+  for await (const entry of Deno.readDir(samples)) {
+    if (STEP_SAMPLE.test(entry.name)) await Deno.remove(join(samples, entry.name));
+  }
+}
+
+async function metricLines(runDir: string): Promise<string[]> {
+  const text = await Deno.readTextFile(join(runDir, METRICS)).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return "";
+    throw error;
+  });
+  return text.split("\n").filter((line) => line.trim());
+}
+
+/** Where a run's outputs are, for a user to open; `drawn` is where sampling writes. */
+export function runPaths(runDir: string) {
+  return {
+    samples: join(runDir, SAMPLES),
+    metrics: join(runDir, METRICS),
+    result: join(runDir, RESULT),
+    drawn: join(runDir, SAMPLES, "drawn.png"),
+  };
+}
+
+/**
+ * The saved run's config.json as written (unvalidated) and its path, or undefined when the run
+ * has none.
+ */
+export async function readRunConfig(
+  runDir: string,
+): Promise<{ path: string; config: unknown } | undefined> {
+  const path = join(runDir, CONFIG);
+  const text = await Deno.readTextFile(path).catch(() => undefined);
+  return text === undefined ? undefined : { path, config: JSON.parse(text) };
+}
+
+/** The saved run's checkpoint state, or undefined when it has no checkpoint. */
+export async function readCheckpointState(runDir: string): Promise<CheckpointState | undefined> {
+  try {
+    return await loadCheckpointState(join(runDir, CHECKPOINT));
+  } catch (error) {
+    throw new Error(`Cannot read the checkpoint of ${runDir}: ${(error as Error).message}`);
+  }
+}
+
+/** The saved run's checkpoint, tensors the caller owns, or undefined when it has none. */
+export function loadRunCheckpoint(runDir: string): Promise<Checkpoint | undefined> {
+  return loadCheckpoint(join(runDir, CHECKPOINT));
+}
+
+/** The saved run's generator, e.g. to draw samples from a finished run. */
+export async function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
+  const generator = await loadCheckpointGenerator(join(runDir, CHECKPOINT));
+  if (!generator) throw new Error(`${runDir} has no checkpoint`);
+  return generator;
+}
+
+/** The rows of the saved run's metrics.jsonl (none when it has none). */
+export async function readMetricsRows(runDir: string): Promise<MetricsRow[]> {
+  return (await metricLines(runDir)).map((line) => JSON.parse(line));
+}
+
+/** The newest sample image the run wrote at an evaluation, if any. */
+export async function lastSamplePng(runDir: string): Promise<Uint8Array | undefined> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(join(runDir, SAMPLES))) {
+      if (STEP_SAMPLE.test(entry.name)) names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const newest = names.sort().at(-1);
+  return newest ? await Deno.readFile(join(runDir, SAMPLES, newest)) : undefined;
+}
+
+/** Writes eval-<dataset>.json, what an evaluation of the saved run found; returns its path. */
+export async function writeEvaluation(
+  runDir: string,
+  dataset: string,
+  record: unknown,
+): Promise<string> {
+  const path = join(runDir, `eval-${dataset}.json`);
+  await writeJsonAtomic(path, record);
+  return path;
+}

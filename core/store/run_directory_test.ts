@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ConfigError, RunDirectoryError } from "../contract/errors.ts";
+import { hashConfig } from "../config/hash.ts";
+import { type ExperimentInput, parseConfig } from "../config/schema.ts";
+import {
+  lastSamplePng,
+  readMetricsRows,
+  RunDirectory,
+  runPaths,
+  writeEvaluation,
+} from "./run_directory.ts";
+
+const config = (input: Partial<ExperimentInput> = {}) =>
+  parseConfig({ dataset: "ring-8", train: { steps: 100 }, ...input });
+
+async function request(input: Partial<ExperimentInput> = {}) {
+  const resolved = config(input);
+  return { config: resolved, configHash: await hashConfig(resolved) };
+}
+
+/** A run directory as a run checkpointed at `step` leaves it (state.json only: plan reads no more). */
+async function checkpointed(step: number, made = config(), { keepConfig = true } = {}) {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "checkpoint"));
+  const state = {
+    step,
+    configHash: await hashConfig(made),
+    ...(keepConfig ? { config: made } : {}),
+  };
+  await Deno.writeTextFile(join(dir, "checkpoint", "state.json"), JSON.stringify(state));
+  await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(made));
+  return dir;
+}
+
+const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+
+Deno.test("a new directory starts afresh; opening creates it with samples/", async () => {
+  const dir = join(await Deno.makeTempDir(), "run");
+  const plan = await RunDirectory.plan(dir, await request());
+  assert.equal(plan.resume, undefined);
+  await assert.rejects(() => Deno.stat(dir), Deno.errors.NotFound, "planning writes nothing");
+  const directory = await plan.open();
+  assert.deepEqual(names(dir), ["samples"]);
+  await directory.writeConfig(config());
+  await directory.appendMetrics({ step: 10, dLoss: 1, gLoss: 2, dReal: 0.5, dFake: 0.4, modes: 3 });
+  const sample = await directory.writeSamples(10, new Uint8Array([1, 2, 3]));
+  assert.equal(sample, join(dir, "samples", "step-000010.png"));
+  assert.deepEqual(names(dir), ["config.json", "metrics.jsonl", "samples"]);
+  assert.deepEqual((await readMetricsRows(dir)).map((row) => row.modes), [3]);
+  assert.deepEqual(await lastSamplePng(dir), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(runPaths(dir), {
+    samples: join(dir, "samples"),
+    metrics: join(dir, "metrics.jsonl"),
+    result: join(dir, "result.json"),
+    drawn: join(dir, "samples", "drawn.png"),
+  });
+});
+
+Deno.test("an earlier run is refused in a sentence; overwrite clears its outputs only on open", async () => {
+  const dir = await checkpointed(10);
+  for (
+    const file of ["result.json", "metrics.jsonl", "labeled.json", "eval-mnist.json", "notes.txt"]
+  ) {
+    await Deno.writeTextFile(join(dir, file), "{}");
+  }
+  await Deno.mkdir(join(dir, "checkpoint.tmp-1"));
+  await Deno.mkdir(join(dir, "samples"));
+  await Deno.writeTextFile(join(dir, "samples", "step-000010.png"), "");
+  await Deno.writeTextFile(join(dir, "samples", "drawn.png"), "");
+  const before = names(dir);
+  await assert.rejects(
+    async () => await RunDirectory.plan(dir, await request()),
+    (error: Error) =>
+      error instanceof RunDirectoryError && error instanceof ConfigError &&
+      error.runDir === dir &&
+      error.message === `${dir} holds a run checkpointed at step 10: resume it (--resume), ` +
+          "start it again (--overwrite) or train into another directory (--out)",
+  );
+  const plan = await RunDirectory.plan(dir, { ...await request(), overwrite: true });
+  assert.deepEqual(names(dir), before, "nothing removed before the run is built and opened");
+  await plan.open();
+  assert.deepEqual(names(dir), ["config.json", "notes.txt", "samples"]);
+  assert.deepEqual(names(join(dir, "samples")), ["drawn.png"]);
+});
+
+Deno.test("resume extends a run or adds a later decay; other configs and too few steps are refused", async () => {
+  const dir = await checkpointed(50);
+  const longer = await RunDirectory.plan(dir, {
+    ...await request({ train: { steps: 200 } }),
+    resume: true,
+  });
+  assert.equal(longer.resume?.step, 50);
+  const annealed = await request({
+    train: { steps: 200, optimizer: { decay: { start: 60, end: 200 } } },
+  });
+  assert.equal((await RunDirectory.plan(dir, { ...annealed, resume: true })).resume?.step, 50);
+  const refusals: [Partial<ExperimentInput>, RegExp][] = [
+    [{ seed: 2 }, /^Cannot resume: the checkpoint was made with config [0-9a-f]{16}, this config/],
+    [{ train: { steps: 100, optimizer: { decay: { start: 40, end: 100 } } } }, /step 50$/],
+    [
+      { train: { steps: 40 } },
+      /^Cannot resume: the checkpoint is at step 50, past train\.steps 40/,
+    ],
+  ];
+  for (const [input, message] of refusals) {
+    await assert.rejects(
+      async () => await RunDirectory.plan(dir, { ...await request(input), resume: true }),
+      (error: Error) => error instanceof RunDirectoryError && message.test(error.message),
+      JSON.stringify(input),
+    );
+  }
+});
+
+Deno.test("a checkpoint without its own config trusts config.json only when that made it", async () => {
+  const dir = await checkpointed(50, config(), { keepConfig: false });
+  const longer = { ...await request({ train: { steps: 200 } }), resume: true };
+  assert.equal((await RunDirectory.plan(dir, longer)).resume?.step, 50);
+  await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(config({ seed: 3 })));
+  await assert.rejects(() => RunDirectory.plan(dir, longer), /Cannot resume/);
+});
+
+Deno.test("a resumed directory keeps metrics.jsonl up to the checkpoint's step", async () => {
+  const dir = await checkpointed(20);
+  const row = (step: number) => ({ step, dLoss: 1, gLoss: 1, dReal: 0.5, dFake: 0.5, modes: step });
+  await Deno.writeTextFile(
+    join(dir, "metrics.jsonl"),
+    [10, 20, 30].map((step) => JSON.stringify(row(step))).join("\n") + "\n",
+  );
+  const directory = await (await RunDirectory.plan(dir, { ...await request(), resume: true }))
+    .open();
+  assert.equal(directory.lastMetricsRow()?.step, 20);
+  await directory.appendMetrics(row(25));
+  assert.deepEqual((await readMetricsRows(dir)).map((r) => r.step), [10, 20, 25]);
+  const path = await writeEvaluation(dir, "mnist", { metrics: { modes: 8 } });
+  assert.equal(path, join(dir, "eval-mnist.json"));
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), { metrics: { modes: 8 } });
+});

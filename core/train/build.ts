@@ -1,0 +1,238 @@
+/**
+ * A run's built parts: the plugins a config names, created in a fixed order from the run's
+ * seed, plus what the engine itself keeps (the semi-supervised labeled subset, the reference
+ * batch of virtual batch norm, the moving average of D). Training drives a Run; evaluating a
+ * saved run builds one and restores its checkpoint into it.
+ *
+ * @module
+ */
+import { tf, tfl } from "../../deps.ts";
+import { ConfigError, PluginError } from "../contract/errors.ts";
+import type {
+  Addon,
+  AddonPoint,
+  AddonSite,
+  Dataset,
+  Networks,
+  PluginContracts,
+  PluginKind,
+  PluginState,
+  Regularizer,
+  Stateful,
+} from "../contract/plugin.ts";
+import { createRng, type Rng } from "../contract/rng.ts";
+import type { Experiment, ResolvedPlugin } from "../config/experiment.ts";
+import type { ExperimentConfig } from "../config/schema.ts";
+import { type WeightAverage, weightAverage } from "./ema.ts";
+import { wrapHooks } from "./plugin_hooks.ts";
+import { type LabeledSet, labeledSubset } from "./semi_supervised.ts";
+
+/** Everything a run builds from its plugins. */
+export interface Run {
+  config: ExperimentConfig;
+  dataset: Dataset;
+  networks: Networks;
+  discriminatorLoss: NonNullable<PluginContracts["loss"]["discriminator"]>;
+  generatorLosses: {
+    until?: number;
+    loss: NonNullable<PluginContracts["loss"]["generator"]>;
+  }[];
+  regularizers: Regularizer[];
+  metrics: PluginContracts["metric"][];
+  rng: { data: Rng; noise: Rng };
+  /** Semi-supervised mode's labeled examples. */
+  labeled?: LabeledSet;
+  /** Virtual batch norm's reference batch, put in front of every batch D sees. */
+  reference?: tf.Tensor;
+  /** Whether D and all its add-ons score examples independently (`Networks.perExample`). */
+  perExample: boolean;
+  /** The moving average of D's trainable weights (`evaluate.ema`). */
+  average?: WeightAverage;
+  /** D's and G's trainable variables, in weight order. */
+  variables: { discriminator: tf.Variable[]; generator: tf.Variable[] };
+  /** What checkpoints must carry, keyed by where the config names each plugin. */
+  stateful: Map<string, Stateful>;
+  dispose(): void;
+}
+
+const REFERENCE_KEY = "reference-batch";
+const AVERAGE_KEY = "evaluate.ema";
+
+/**
+ * Creates every plugin of an experiment, in a fixed order from the config's seed. `shape`, when
+ * given, is the example shape the dataset must have (a saved run's, when it is evaluated).
+ */
+export async function buildRun(
+  experiment: Experiment,
+  source: string,
+  shape?: number[],
+): Promise<Run> {
+  const { config } = experiment;
+  const root = createRng(config.seed);
+  const init = root.fork("init");
+  const stateful = new Map<string, Stateful>();
+  const owned: { dispose(): void }[] = [];
+  const create = async <K extends PluginKind>(
+    resolved: ResolvedPlugin<K>,
+    extra: Record<string, unknown> = {},
+  ): Promise<PluginContracts[K]> => {
+    const label = `${resolved.plugin.kind} "${resolved.plugin.name}"`;
+    try {
+      const contract = await (resolved.plugin.create as (c: unknown) => unknown)({
+        tf,
+        layers: tfl,
+        options: resolved.options,
+        rng: init.fork(resolved.path),
+        ...extra,
+      });
+      const wrapped = wrapHooks(contract as PluginContracts[K], label);
+      if ((wrapped as Stateful).saveState) stateful.set(resolved.path, wrapped as Stateful);
+      return wrapped;
+    } catch (error) {
+      throw error instanceof PluginError ? error : new PluginError(label, "create", error);
+    }
+  };
+  const fail = (path: string, message: string) => {
+    for (const thing of owned) thing.dispose();
+    return new ConfigError(source, [{ path, message }]);
+  };
+  const dataset = await create(experiment.dataset);
+  owned.push({ dispose: () => dataset.dispose?.() });
+  if (shape && JSON.stringify(shape) !== JSON.stringify(dataset.info.shape)) {
+    throw fail(
+      "dataset",
+      `dataset "${experiment.dataset.plugin.name}" has examples of shape ` +
+        `[${dataset.info.shape}], expected [${shape}]`,
+    );
+  }
+  const semi = config.semiSupervised;
+  const classes = dataset.info.numClasses ?? 0;
+  if (semi && !(dataset.splits?.train.labels && classes > 1)) {
+    throw fail(
+      "semiSupervised",
+      `dataset "${experiment.dataset.plugin.name}" has no labeled training split; semi-supervised ` +
+        "mode needs one (mnist, fashion-mnist, or idx with labels)",
+    );
+  }
+  const addons = await Promise.all(experiment.addons.map((a) => create(a)));
+  const logits = semi ? classes : 1;
+  const networks = await create(experiment.architecture, {
+    dataset: dataset.info,
+    logits,
+    splice: spliceAddons(addons),
+  });
+  owned.push({
+    dispose() {
+      networks.generator.dispose();
+      networks.discriminator.dispose();
+    },
+  });
+  const width = (networks.discriminator.outputs[0].shape as number[])[1];
+  if (width !== logits) {
+    throw fail(
+      "architecture",
+      `architecture "${experiment.architecture.plugin.name}" gave D ${width} logit columns, ` +
+        `expected ${logits}${semi ? " (one per class, for semi-supervised mode)" : ""}`,
+    );
+  }
+  const lossSide = async (
+    resolved: ResolvedPlugin<"loss">,
+    side: "discriminator" | "generator",
+    path: string,
+  ) => {
+    const fn = (await create(resolved))[side];
+    if (!fn) throw fail(path, `loss "${resolved.plugin.name}" defines no ${side} loss`);
+    return fn;
+  };
+  const discriminatorLoss = await lossSide(
+    experiment.discriminatorLoss,
+    "discriminator",
+    "loss.discriminator",
+  );
+  const generatorLosses = await Promise.all(
+    experiment.generatorLosses.map(async (entry, i) => ({
+      until: entry.until,
+      loss: await lossSide(entry.loss, "generator", `loss.generator[${i}]`),
+    })),
+  );
+  const regularizers = await Promise.all(experiment.regularizers.map((r) => create(r)));
+  for (const regularizer of regularizers) {
+    if (regularizer.dispose) owned.push({ dispose: () => regularizer.dispose!() });
+  }
+  const metrics = await Promise.all(
+    experiment.metrics.map((m) => create(m, { dataset: dataset.info })),
+  );
+  const rng = { data: root.fork("data"), noise: root.fork("noise") };
+
+  let labeled: LabeledSet | undefined;
+  if (semi) {
+    labeled = await labeledSubset(dataset.splits!.train, classes, semi, root.fork("labeled"))
+      .catch((error) => {
+        throw fail("semiSupervised.labels", (error as Error).message);
+      });
+  }
+  const referenceSizes = [...new Set(addons.map((a) => a.referenceBatch).filter((n) => n))];
+  if (referenceSizes.length > 1) {
+    throw fail(
+      "discriminator.addons",
+      `add-ons ask for reference batches of different sizes (${referenceSizes.join(", ")})`,
+    );
+  }
+  const reference = referenceSizes.length
+    ? tf.tidy(() => dataset.sample(root.fork("reference"), referenceSizes[0]!).x)
+    : undefined;
+  const trainable = (model: tfl.LayersModel) =>
+    model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const variables = {
+    discriminator: trainable(networks.discriminator),
+    generator: trainable(networks.generator),
+  };
+  const average = config.evaluate.ema
+    ? weightAverage(variables.discriminator, config.evaluate.ema)
+    : undefined;
+  if (reference) {
+    let current = reference;
+    stateful.set(REFERENCE_KEY, {
+      saveState: () => ({ x: current }),
+      loadState(state: PluginState) {
+        current.dispose();
+        current = run.reference = state.x as tf.Tensor;
+      },
+    });
+  }
+  if (average) stateful.set(AVERAGE_KEY, average);
+  const run: Run = {
+    config,
+    dataset,
+    networks,
+    discriminatorLoss,
+    generatorLosses,
+    regularizers,
+    metrics,
+    rng,
+    labeled,
+    reference,
+    perExample: networks.perExample === true && addons.every((a) => a.perExample === true),
+    average,
+    variables,
+    stateful,
+    dispose() {
+      for (const thing of owned) thing.dispose();
+      if (labeled) tf.dispose([labeled.x, labeled.labels]);
+      run.reference?.dispose();
+      average?.dispose();
+    },
+  };
+  return run;
+}
+
+function spliceAddons(addons: Addon[]) {
+  return (point: AddonPoint, x: tfl.SymbolicTensor, site: AddonSite): tfl.SymbolicTensor => {
+    for (const addon of addons) {
+      if (addon.point !== point) continue;
+      const layer = addon.layer(site);
+      if (layer) x = layer.apply(x) as tfl.SymbolicTensor;
+    }
+    return x;
+  };
+}
