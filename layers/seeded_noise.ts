@@ -70,7 +70,9 @@ export interface SeededGaussianNoiseArgs {
  *   seeds: createSeedStream(createRng(1), "n").seeds,
  * });
  * const x = tf.zeros([1, 4]);
- * assert.deepEqual(await (noise.apply(x) as tf.Tensor).data(), await x.data());
+ * assert.deepEqual(await (noise.apply(x) as tf.Tensor).data(), await x.data()); // inference
+ * const noised = await (noise.apply(x, { training: true }) as tf.Tensor).data();
+ * assert.ok(noised.every((v) => v !== 0));
  * ```
  */
 export class SeededGaussianNoise extends SeededRandomLayer {

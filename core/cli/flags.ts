@@ -43,11 +43,13 @@ export interface CommandSpec<F extends Flags> {
   run(values: FlagValues<F>, positionals: string[]): Promise<number>;
 }
 
-const DESCRIPTORS: Record<keyof Flags, NonNullable<ParseArgsConfig["options"]>[string]> = {
-  string: { type: "string" },
-  strings: { type: "string", multiple: true, default: [] },
-  boolean: { type: "boolean", default: false },
-};
+/** parseArgs's description of a flag of this kind (a fresh one: defaults are not shared). */
+function descriptor(kind: keyof Flags): NonNullable<ParseArgsConfig["options"]>[string] {
+  if (kind === "strings") return { type: "string", multiple: true, default: [] };
+  return kind === "boolean" ? { type: "boolean", default: false } : { type: "string" };
+}
+
+const KINDS: (keyof Flags)[] = ["string", "strings", "boolean"];
 
 /**
  * A command of the CLI: `--help` prints its help and exits 0; an unknown flag, or a wrong
@@ -69,12 +71,10 @@ const DESCRIPTORS: Record<keyof Flags, NonNullable<ParseArgsConfig["options"]>[s
  * ```
  */
 export function command<const F extends Flags>(spec: CommandSpec<F>) {
-  const options = Object.fromEntries(
-    (Object.keys(DESCRIPTORS) as (keyof Flags)[]).flatMap((kind) =>
-      (spec.flags[kind] ?? []).map((name) => [name, { ...DESCRIPTORS[kind] }])
-    ),
-  );
   return async (args: string[]): Promise<number> => {
+    const options = Object.fromEntries(
+      KINDS.flatMap((kind) => (spec.flags[kind] ?? []).map((name) => [name, descriptor(kind)])),
+    );
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: spec.positionals !== undefined,

@@ -110,14 +110,18 @@ export async function evaluateRun(
   if (!experiment.metrics.length) {
     throw new Error(`${runDir} has no evaluate.metrics: name some with --metrics (option metrics)`);
   }
-  const started = performance.now();
   const checkpoint = (await loadRunCheckpoint(runDir))!;
+  const started = performance.now();
   const run = await buildRun(experiment, source, state.dataset.shape).catch((error) => {
     disposeCheckpoint(checkpoint);
     throw error;
   });
   try {
-    await restoreRun(run, checkpoint);
+    await restoreRun(run, checkpoint).catch((error) => {
+      // Whatever restoreRun had not consumed yet (freeing a tensor twice is harmless).
+      disposeCheckpoint(checkpoint);
+      throw error;
+    });
     options.onStart?.({
       step: state.step,
       dataset: dataset.name,

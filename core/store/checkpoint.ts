@@ -144,35 +144,44 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | undefine
   const copy = await readableCopy(dir);
   if (!copy) return undefined;
   const state: CheckpointState = JSON.parse(await Deno.readTextFile(join(copy, "state.json")));
-  const optimizerFile = join(copy, "optimizers.bin");
-  const optimizerTensors = decodeTensors(
-    [...state.optimizers.discriminator, ...state.optimizers.generator],
-    await Deno.readFile(optimizerFile),
-    optimizerFile,
-  );
-  const pluginFile = join(copy, "plugins.bin");
-  const owners = Object.entries(state.plugins ?? {});
-  const pluginTensors = decodeTensors(
-    owners.flatMap(([, { tensors }]) => tensors),
-    owners.length ? await Deno.readFile(pluginFile) : new Uint8Array(),
-    pluginFile,
-  );
-  const plugins: Record<string, PluginState> = {};
-  let next = 0;
-  for (const [owner, { values, tensors }] of owners) {
-    plugins[owner] = { ...values };
-    for (const { name } of tensors) plugins[owner][name] = pluginTensors[next++].tensor;
-  }
-  return {
-    state,
-    generator: await loadWeights(join(copy, "generator")),
-    discriminator: await loadWeights(join(copy, "discriminator")),
-    optimizers: {
-      discriminator: optimizerTensors.slice(0, state.optimizers.discriminator.length),
-      generator: optimizerTensors.slice(state.optimizers.discriminator.length),
-    },
-    plugins,
+  // What is decoded so far, freed should a later file be missing or malformed.
+  const loaded: tf.Tensor[] = [];
+  const decode = async (file: string, specs: TensorSpec[]) => {
+    const bytes = specs.length ? await Deno.readFile(join(copy, file)) : new Uint8Array();
+    const tensors = decodeTensors(specs, bytes, join(copy, file));
+    loaded.push(...tensors.map((t) => t.tensor));
+    return tensors;
   };
+  const weights = async (name: string) => {
+    const tensors = await loadWeights(join(copy, name));
+    loaded.push(...tensors);
+    return tensors;
+  };
+  try {
+    const { discriminator, generator } = state.optimizers;
+    const optimizerTensors = await decode("optimizers.bin", [...discriminator, ...generator]);
+    const owners = Object.entries(state.plugins ?? {});
+    const pluginTensors = await decode("plugins.bin", owners.flatMap(([, s]) => s.tensors));
+    const plugins: Record<string, PluginState> = {};
+    let next = 0;
+    for (const [owner, { values, tensors }] of owners) {
+      plugins[owner] = { ...values };
+      for (const { name } of tensors) plugins[owner][name] = pluginTensors[next++].tensor;
+    }
+    return {
+      state,
+      generator: await weights("generator"),
+      discriminator: await weights("discriminator"),
+      optimizers: {
+        discriminator: optimizerTensors.slice(0, discriminator.length),
+        generator: optimizerTensors.slice(discriminator.length),
+      },
+      plugins,
+    };
+  } catch (error) {
+    tf.dispose(loaded);
+    throw error;
+  }
 }
 
 /** Frees a loaded checkpoint's tensors, when it will not be restored. */

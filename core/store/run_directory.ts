@@ -2,8 +2,9 @@
  * The run directory, RUN/: config.json, metrics.jsonl, result.json, samples/ (a PNG per
  * evaluation, drawn.png from sampling), checkpoint/ (its format: `checkpoint.ts`), labeled.json
  * (semi-supervised mode) and eval-<dataset>.json (evaluations of the saved run). This module
- * alone knows these files and the rules about an earlier run in the directory; training,
- * evaluation, sampling and reports ask it. Every file is written atomically.
+ * alone knows these files' names and layout and the rules about an earlier run in the
+ * directory; training, evaluation, sampling and reports ask it. Every file is written
+ * atomically.
  *
  * @module
  */

@@ -136,3 +136,25 @@ Deno.test("a resumed directory keeps metrics.jsonl up to the checkpoint's step",
   assert.equal(path, join(dir, "eval-mnist.json"));
   assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), { metrics: { modes: 8 } });
 });
+
+Deno.test("resume without a checkpoint starts afresh, clearing an earlier run's outputs", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, "result.json"), "{}");
+  await Deno.writeTextFile(join(dir, "metrics.jsonl"), "");
+  const plan = await RunDirectory.plan(dir, { ...await request(), resume: true });
+  assert.equal(plan.resume, undefined);
+  assert.deepEqual(names(dir), ["metrics.jsonl", "result.json"], "nothing removed before open");
+  await plan.open();
+  assert.deepEqual(names(dir), ["samples"]);
+});
+
+Deno.test("a checkpoint a crash left as checkpoint.old is resumed from, and counts as a run", async () => {
+  const dir = await checkpointed(30);
+  await Deno.rename(join(dir, "checkpoint"), join(dir, "checkpoint.old"));
+  const plan = await RunDirectory.plan(dir, { ...await request(), resume: true });
+  assert.equal(plan.resume?.step, 30);
+  await assert.rejects(
+    async () => await RunDirectory.plan(dir, await request()),
+    /holds a run checkpointed at step 30/,
+  );
+});

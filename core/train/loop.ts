@@ -23,7 +23,7 @@ export interface Progress extends StepStats {
   etaSeconds: number;
 }
 
-/** What the loop calls back; only `onStep` and `onProgress` run at steps that are not logged. */
+/** What the loop calls back; at a step that is not logged, only `onStep`. */
 export interface LoopHooks {
   /** After every step. */
   onStep?(step: number): void;

@@ -38,15 +38,23 @@ async function runLoop(input: Partial<ExperimentInput>, firstStep = 1) {
   const optimizers = createOptimizers(experiment.config.train.optimizer);
   const seen = { steps: [] as number[], progress: [] as Progress[], evaluated: [] as StepStats[] };
   const checkpointed: number[] = [];
+  /** The evaluation and checkpoint hooks, in the order they ran. */
+  const hooks: string[] = [];
   updates.length = 0;
   try {
     const outcome = await trainSteps(run, optimizers, firstStep, {
       onStep: (step) => seen.steps.push(step),
       onProgress: (progress) => seen.progress.push(progress),
-      evaluate: (stats) => Promise.resolve(void seen.evaluated.push(stats)),
-      checkpoint: (step) => Promise.resolve(void checkpointed.push(step)),
+      evaluate: (stats) => {
+        hooks.push(`evaluate ${stats.step}`);
+        return Promise.resolve(void seen.evaluated.push(stats));
+      },
+      checkpoint: (step) => {
+        hooks.push(`checkpoint ${step}`);
+        return Promise.resolve(void checkpointed.push(step));
+      },
     });
-    return { ...outcome, ...seen, checkpointed, updates: [...updates] };
+    return { ...outcome, ...seen, checkpointed, hooks, updates: [...updates] };
   } finally {
     run.dispose();
     optimizers.discriminator.dispose();
@@ -70,6 +78,14 @@ Deno.test("k D updates per G update; logs, evaluations and checkpoints at their 
   assert.deepEqual(result.updates, Array(7).fill(oneStep).flat());
   assert.deepEqual(result.evaluated.map((s) => s.step), [3, 6, 7]);
   assert.deepEqual(result.checkpointed, [5, 7]);
+  // A checkpoint carries what the evaluation of its step saw (the EMA, metric state).
+  assert.deepEqual(result.hooks, [
+    "evaluate 3",
+    "checkpoint 5",
+    "evaluate 6",
+    "evaluate 7",
+    "checkpoint 7",
+  ]);
   // Logged: every logEvery steps, and at every evaluation, checkpoint and the last step.
   assert.deepEqual(result.progress.map((p) => p.step), [2, 3, 4, 5, 6, 7]);
   for (const p of result.progress) {
@@ -89,7 +105,7 @@ Deno.test("k D updates per G update; logs, evaluations and checkpoints at their 
   });
 });
 
-Deno.test("a run resumed at step 5 takes steps 5 to the end", async () => {
+Deno.test("the loop starts at its first step: from 5, steps 5 to the end", async () => {
   const result = await runLoop({ train: { steps: 7, batchSize: 8 }, evaluate: { every: 3 } }, 5);
   assert.deepEqual(result.steps, [5, 6, 7]);
   assert.deepEqual(result.evaluated.map((s) => s.step), [6, 7]);

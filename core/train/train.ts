@@ -32,7 +32,7 @@ export interface TrainOptions {
   source?: string;
   /** Called once the backend is chosen, before the first step. */
   onStart?(info: { backend: BackendInfo; config: ExperimentConfig }): void;
-  /** Called every `train.logEvery` steps and at the last step. */
+  /** Called every `train.logEvery` steps, at evaluations, at checkpoints and at the last step. */
   onProgress?(progress: Progress): void;
   /** Called after every evaluation with its row of metrics.jsonl. */
   onEvaluation?(row: MetricsRow): void;
@@ -48,10 +48,10 @@ export interface TrainOptions {
 }
 
 /**
- * Trains the GAN a config describes and returns what result.json records. A bad config (bad
- * field, unknown plugin, bad option) throws a ConfigError before anything is written, and so
- * does a run directory that holds an earlier run (a RunDirectoryError); a failure during
- * training is recorded as status "failed".
+ * Trains the GAN a config describes and resolves to what result.json records. A bad config
+ * (bad field, unknown plugin, bad option, networks that cannot be built) rejects with a
+ * ConfigError before anything is written, and so does a run directory that holds an earlier run
+ * (a RunDirectoryError); a failure during training is recorded as status "failed".
  *
  * @example
  * ```ts
@@ -66,8 +66,8 @@ export interface TrainOptions {
  * assert.ok(result.status === "ok" && result.steps === 4);
  * ```
  */
-export function train(input: ExperimentInput, options: TrainOptions): Promise<RunResult> {
-  return trainExperiment(resolveConfig(input, options.registry, options.source), options);
+export async function train(input: ExperimentInput, options: TrainOptions): Promise<RunResult> {
+  return await trainExperiment(resolveConfig(input, options.registry, options.source), options);
 }
 
 /** {@linkcode train} for a config already parsed and resolved against `options.registry`. */
@@ -76,19 +76,20 @@ export async function trainExperiment(
   options: TrainOptions,
 ): Promise<RunResult> {
   const { config } = experiment;
-  const configHash = await hashConfig(config);
-  const plan = options.outDir
-    ? await RunDirectory.plan(options.outDir, {
-      config,
-      configHash,
-      resume: options.resume,
-      overwrite: options.overwrite,
-    })
-    : undefined;
   const backend = await useBackend(config.backend);
+  // Built first, so that a config that cannot be built is reported before the directory is.
   const run = await buildRun(experiment, options.source ?? "(object)");
+  const configHash = await hashConfig(config);
   const optimizers = createOptimizers(config.train.optimizer);
   try {
+    const plan = options.outDir
+      ? await RunDirectory.plan(options.outDir, {
+        config,
+        configHash,
+        resume: options.resume,
+        overwrite: options.overwrite,
+      })
+      : undefined;
     if (plan?.resume) {
       const checkpoint = await plan.resume.checkpoint();
       await restoreRun(run, checkpoint, optimizers).catch((error) => {
