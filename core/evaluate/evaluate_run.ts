@@ -4,10 +4,9 @@
  *
  * @module
  */
-import type { PluginRef } from "../config/schema.ts";
 import { type BackendInfo, type BackendName, useBackend } from "../backend/select.ts";
 import { resolveExperiment } from "../config/experiment.ts";
-import { parseConfig } from "../config/schema.ts";
+import { parseConfig, type PluginRef } from "../config/schema.ts";
 import type { Registry } from "../contract/registry.ts";
 import { disposeCheckpoint } from "../store/checkpoint.ts";
 import {
@@ -117,11 +116,7 @@ export async function evaluateRun(
     throw error;
   });
   try {
-    await restoreRun(run, checkpoint).catch((error) => {
-      // Whatever restoreRun had not consumed yet (freeing a tensor twice is harmless).
-      disposeCheckpoint(checkpoint);
-      throw error;
-    });
+    await restoreRun(run, checkpoint);
     options.onStart?.({
       step: state.step,
       dataset: dataset.name,

@@ -11,7 +11,6 @@ import { type BackendInfo, useBackend } from "../backend/select.ts";
 import { type Experiment, resolveConfig } from "../config/experiment.ts";
 import { hashConfig } from "../config/hash.ts";
 import type { ExperimentConfig, ExperimentInput } from "../config/schema.ts";
-import { disposeCheckpoint } from "../store/checkpoint.ts";
 import type { Optimizers } from "../store/optimizer_state.ts";
 import { RunDirectory } from "../store/run_directory.ts";
 import { metricsOf, type MetricsRow, type RunResult } from "../store/run_records.ts";
@@ -91,12 +90,7 @@ export async function trainExperiment(
       })
       : undefined;
     if (plan?.resume) {
-      const checkpoint = await plan.resume.checkpoint();
-      await restoreRun(run, checkpoint, optimizers).catch((error) => {
-        // Whatever restoreRun had not consumed yet (freeing a tensor twice is harmless).
-        disposeCheckpoint(checkpoint);
-        throw error;
-      });
+      await restoreRun(run, await plan.resume.checkpoint(), optimizers);
     }
     const directory = await plan?.open();
     const from = { step: plan?.resume?.step ?? 0, backend, configHash };
