@@ -50,4 +50,10 @@ export * as vegaLite from "npm:vega-lite@6.5.0";
 // Side-effect imports register the backends with tfjs-core; `core/backend/select.ts` picks one.
 import "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 import "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+/** tfjs-backend-wasm's thread count setter and getter (`core/backend/wasm_threads.ts`). */
+export { getThreadsCount, setThreadsCount } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+/** The source of the threaded build's pthread worker, as tfjs-backend-wasm ships it. */
+export { wasmWorkerContents } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js";
+/** The threaded build's emscripten module factory, whose source each pthread worker evaluates. */
+export { default as wasmThreadedFactory } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0/wasm-out/tfjs-backend-wasm-threaded-simd.js";
 import "npm:@tensorflow/tfjs-backend-webgpu@4.22.0";

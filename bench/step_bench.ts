@@ -1,9 +1,10 @@
 /**
- * Times one training step of the GANs of `shared/bench/torch_reference.py` through gantry's real
+ * Times one training step of the GANs of `bench/torch_reference.py` through gantry's real
  * engine (`train`), and, when Debian's PyTorch is importable, runs that reference with one thread
  * and prints the ratio. The point is the per-step overhead of gantry + tfjs against a plain
  * PyTorch loop doing the same arithmetic: batch 64, one D update then one non-saturating G
- * update, Adam(2e-4, 0.5), for two models:
+ * update, Adam(2e-4, 0.5) (ring: 1e-3), for three models:
+ *   ring   the demo's ring cell: G 16-128-128-2, D 2-128-128-1, LeakyReLU 0.2, on ring-8;
  *   mlp    G 100-256-512-784 (tanh), D 784-512-256-1, LeakyReLU 0.2;
  *   dcgan  G dense 7·7·128 (BN, ReLU) → convT 64 5x5 s2 (BN, ReLU) → convT 1 5x5 s2 → tanh;
  *          D conv 64 5x5 s2 (LeakyReLU 0.2) → conv 128 5x5 s2 (BN, LeakyReLU 0.2) → dense 1.
@@ -12,17 +13,21 @@
  * PyTorch's number depends on the BLAS it loads: Debian's netlib libblas is far slower than
  * OpenBLAS (`/etc/alternatives/libblas.so.3-*`), so check that before trusting the ratio.
  *
- * Usage: deno task bench [--model mlp|dcgan|all] [--backend wasm|cpu|webgpu] [--steps N]
- *                        [--windows N] [--json]
- * Defaults per model: mlp 7 windows of 20 steps, dcgan 5 windows of 5 steps (each after one
- * warm-up window); --steps/--windows override both. --json adds one JSON line per model.
+ * Usage: deno task bench [--model ring|mlp|dcgan|all] [--backend wasm|cpu|webgpu] [--steps N]
+ *                        [--windows N] [--profile] [--json]
+ * Defaults per model: ring 7 windows of 100 steps, mlp 7 of 20, dcgan 5 of 5 (each after one
+ * warm-up window); --steps/--windows override them. --profile adds one more window, untimed,
+ * whose kernels are counted and timed (`kernel_profile.ts`) and printed per step. --json adds
+ * one JSON line per model.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { builtinRegistry } from "../builtins.ts";
+import { tf } from "../deps.ts";
 import type { ExperimentInput } from "../core/config/schema.ts";
 import { train } from "../core/train/train.ts";
+import { formatProfile, profileKernels } from "./kernel_profile.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -30,6 +35,7 @@ const { values: flags } = parseArgs({
     backend: { type: "string", default: "wasm" },
     steps: { type: "string" },
     windows: { type: "string" },
+    profile: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -39,6 +45,8 @@ const BATCH = 64;
 
 /** What differs between the benchmarked models; everything else in the config is shared. */
 interface Model {
+  dataset: string;
+  lr: number;
   architecture: { name: string; options: Record<string, unknown> };
   addons: string[];
   steps: number;
@@ -47,7 +55,18 @@ interface Model {
   torchSteps: number;
 }
 const MODELS: Record<string, Model> = {
+  ring: {
+    dataset: "ring-8",
+    lr: 1e-3,
+    architecture: { name: "mlp", options: { hidden: [128, 128], latentDim: 16 } },
+    addons: [],
+    steps: 100,
+    windows: 7,
+    torchSteps: 1000,
+  },
   mlp: {
+    dataset: "mnist",
+    lr: 2e-4,
     architecture: {
       name: "mlp",
       options: {
@@ -64,6 +83,8 @@ const MODELS: Record<string, Model> = {
     torchSteps: 200,
   },
   dcgan: {
+    dataset: "mnist",
+    lr: 2e-4,
     architecture: {
       name: "dcgan",
       options: { baseWidth: 64, depth: 2, kernelSize: 5, latentDim: 100, leak: 0.2 },
@@ -76,7 +97,7 @@ const MODELS: Record<string, Model> = {
   },
 };
 const names = flags.model === "all" ? Object.keys(MODELS) : [flags.model!];
-if (!names.every((name) => name in MODELS)) throw new Error("--model: mlp, dcgan or all");
+if (!names.every((name) => name in MODELS)) throw new Error("--model: ring, mlp, dcgan or all");
 const override = (flag: string | undefined, fallback: number) => {
   const n = flag === undefined ? fallback : Number(flag);
   if (!(Number.isInteger(n) && n >= 1)) throw new Error("--steps and --windows: positive integers");
@@ -90,11 +111,12 @@ async function bench(name: string, model: Model): Promise<void> {
   const STEPS = override(flags.steps, model.steps);
   const WINDOWS = override(flags.windows, model.windows);
   // The first window is warm-up (kernel set-up, shader compilation, allocator growth); dropped.
-  const TOTAL = (WINDOWS + 1) * STEPS;
+  // With --profile, one more window after the timed ones is recorded kernel by kernel.
+  const TOTAL = (WINDOWS + 1 + (flags.profile ? 1 : 0)) * STEPS;
   const config: ExperimentInput = {
     // Real digits rather than the reference's fixed noise: gathering a 64-row batch from a
     // resident tensor costs about the same as reusing one, and only the step's cost matters here.
-    dataset: "mnist",
+    dataset: model.dataset,
     architecture: model.architecture,
     discriminator: { addons: model.addons },
     loss: "non-saturating",
@@ -108,7 +130,7 @@ async function bench(name: string, model: Model): Promise<void> {
       // on wasm and cpu the kernels run synchronously anyway. The cost is one 4-scalar read per
       // window.
       logEvery: STEPS,
-      optimizer: { name: "adam", lr: 2e-4, beta1: 0.5 },
+      optimizer: { name: "adam", lr: model.lr, beta1: 0.5 },
     },
     // The engine still evaluates at the last step; with no metrics and no outDir that is free.
     evaluate: { every: TOTAL + 1, metrics: [] },
@@ -117,10 +139,20 @@ async function bench(name: string, model: Model): Promise<void> {
   };
 
   const marks: number[] = [];
+  let profiler: ReturnType<typeof profileKernels> | undefined;
   const result = await train(config, {
     registry: builtinRegistry(),
-    onProgress: () => marks.push(performance.now()),
+    onProgress: () => {
+      marks.push(performance.now());
+      if (flags.profile && marks.length === WINDOWS + 1) {
+        profiler = profileKernels(tf.getBackend());
+        profiler.start();
+      }
+    },
   });
+  const kernels = profiler?.stop();
+  profiler?.restore();
+  const profiledEnd = flags.profile ? marks.pop()! : 0;
   if (result.status !== "ok" || marks.length !== WINDOWS + 1) {
     throw new Error(
       `${name}: training ${result.status} after ${result.steps} steps: ${result.error ?? ""}`,
@@ -134,6 +166,9 @@ async function bench(name: string, model: Model): Promise<void> {
     `(min ${f(windows[0])}, max ${f(windows.at(-1)!)}; ${WINDOWS} windows of ${STEPS} steps ` +
     `after ${STEPS} warm-up) = ${(1000 / median).toFixed(median < 100 ? 0 : 2)} steps/s`,
   ];
+  if (kernels) {
+    lines.push(formatProfile(kernels, STEPS, profiledEnd - marks.at(-1)!));
+  }
   // Runs after gantry has finished, so the two never compete for the CPU.
   const torch = await torchReference(name, model.torchSteps);
   const summary: Record<string, unknown> = {
@@ -158,7 +193,7 @@ async function bench(name: string, model: Model): Promise<void> {
 
 /** The reference's ms/step, or the reason it was skipped. */
 async function torchReference(model: string, steps: number): Promise<number | string> {
-  const script = new URL("../../shared/bench/torch_reference.py", import.meta.url);
+  const script = new URL("./torch_reference.py", import.meta.url);
   try {
     await Deno.stat(script);
   } catch {

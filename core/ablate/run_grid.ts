@@ -6,7 +6,7 @@
  * @module
  */
 import type { Cell, Grid } from "../config/grid.ts";
-import type { ExperimentConfig } from "../config/schema.ts";
+import { backendRequest, type ExperimentConfig } from "../config/schema.ts";
 import type { RunResult } from "../store/run_records.ts";
 import type { Progress } from "../train/loop.ts";
 import { cellDir, gridFiles, writeGridRecord } from "./grid_directory.ts";
@@ -124,7 +124,13 @@ export async function runGrid(
     const line = resultLine(
       cell,
       typeof result === "string"
-        ? { status: "failed", seconds: 0, backend: cell.config.backend, metrics: {}, error: result }
+        ? {
+          status: "failed",
+          seconds: 0,
+          backend: backendRequest(cell.config.backend).name,
+          metrics: {},
+          error: result,
+        }
         : result,
     );
     await appendResult(resultsPath, line);

@@ -9,6 +9,7 @@
  */
 import { tf } from "../../deps.ts";
 import { registerWasmKernels } from "./wasm_kernels.ts";
+import { startThreadedWasm, wasmThreads } from "./wasm_threads.ts";
 import { watchDevice, webgpuAdapter } from "./webgpu.ts";
 
 /** A backend name as a config writes it. */
@@ -19,6 +20,8 @@ export interface BackendInfo {
   name: "webgpu" | "wasm" | "cpu";
   /** The WebGPU adapter's description, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
   adapter?: string;
+  /** wasm's thread count. */
+  threads?: number;
 }
 
 /** Which backend a request resolves to, given the adapter WebGPU offers (if any). */
@@ -39,7 +42,8 @@ export function chooseBackend(
 
 /**
  * Switches tfjs to the requested backend (resolving `auto`: WebGPU on a hardware adapter, else
- * WASM) and returns what was chosen. Throws when an explicitly requested backend cannot start.
+ * WASM, with `threads` threads) and returns what was chosen. Throws when an explicitly requested
+ * backend cannot start, or when wasm already runs in this process with another thread count.
  *
  * @example
  * ```ts
@@ -50,29 +54,45 @@ export function chooseBackend(
  * assert.ok(backend.name === "cpu");
  * ```
  */
-export async function useBackend(requested: BackendName): Promise<BackendInfo> {
+export async function useBackend(requested: BackendName, threads = 1): Promise<BackendInfo> {
   const adapter = requested === "auto" || requested === "webgpu"
     ? await webgpuAdapter()
     : undefined;
   const chosen = chooseBackend(requested, adapter);
   try {
-    await startBackend(chosen.name);
+    await startBackend(chosen.name, threads);
   } catch (error) {
-    if (requested !== "auto") throw error;
+    if (requested !== "auto" || chosen.name !== "webgpu") throw error;
     console.error(`gantry: ${(error as Error).message}; using wasm instead`);
-    await startBackend("wasm");
-    return { name: "wasm" };
+    await startBackend("wasm", threads);
+    return { name: "wasm", threads };
   }
   if (chosen.name === "webgpu") watchDevice();
-  return chosen;
+  return chosen.name === "wasm" ? { ...chosen, threads } : chosen;
 }
 
 /**
- * Makes `name` tfjs's backend; when it cannot start, throws with the reason tfjs only logs.
- * tfjs's console advice (e.g. "install tfjs-node") is not for gantry's users: it stays silent.
+ * Makes `name` tfjs's backend (wasm with `threads` threads); when it cannot start, throws with
+ * the reason tfjs only logs. tfjs's console advice (e.g. "install tfjs-node") is not for gantry's
+ * users: it stays silent. tfjs starts wasm once a process (or Deno worker), so its thread count
+ * is that of the first start.
  */
-export async function startBackend(name: string): Promise<void> {
-  if (name === "wasm") registerWasmKernels();
+export async function startBackend(name: string, threads = 1): Promise<void> {
+  if (name !== "wasm") return await setBackend(name);
+  registerWasmKernels();
+  if (tf.findBackend("wasm")) {
+    await setBackend("wasm");
+    if (wasmThreads() !== threads) {
+      throw new Error(
+        `Cannot use wasm with ${threads} thread(s): this process started it with ` +
+          `${wasmThreads()}, and tfjs starts wasm once a process`,
+      );
+    }
+  } else if (threads > 1) await startThreadedWasm(threads, () => setBackend("wasm"));
+  else await setBackend("wasm");
+}
+
+async function setBackend(name: string): Promise<void> {
   const logged: string[] = [];
   const warn = console.warn;
   console.warn = (...args: unknown[]) => logged.push(args.join(" "));

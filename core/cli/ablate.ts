@@ -12,6 +12,7 @@ import { pluginModuleUrl } from "../contract/load_plugins.ts";
 import { expandGrid, parseGrid } from "../config/grid.ts";
 import { loadConfigFile } from "../config/load_file.ts";
 import { applyOverrides } from "../config/overrides.ts";
+import { backendRequest } from "../config/schema.ts";
 import { command, integerFlag, UsageError } from "./flags.ts";
 import { formatDuration, formatMetrics, stderrWriter } from "./progress.ts";
 import { printReport } from "./report.ts";
@@ -32,6 +33,7 @@ Options:
                      JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) when set
   --shard-count N    the number of slices for JOB_COMPLETION_INDEX (default: the grid's shards)
   --backend B        auto | webgpu | wasm | cpu for every cell
+  --threads N        wasm's threads per cell (1 to 8; --workers x threads at most the cores)
   --steps N          training steps for every cell
   --plugin P         plugin module, a path or an http(s) URL; repeatable
   --help             this text`;
@@ -40,7 +42,7 @@ Options:
 export const ablateCommand = command({
   help: HELP,
   flags: {
-    string: ["out", "workers", "shard", "shard-count", "backend", "steps"],
+    string: ["out", "workers", "shard", "shard-count", "backend", "threads", "steps"],
     strings: ["plugin"],
   },
   positionals: { name: "GRID file" },
@@ -50,7 +52,11 @@ export const ablateCommand = command({
     const steps = integerFlag("steps", values.steps);
     const raw = await loadConfigFile(path, "grid") as { base?: unknown };
     if (raw && typeof raw === "object" && "base" in raw) {
-      raw.base = applyOverrides(raw.base, { backend: values.backend, steps });
+      raw.base = applyOverrides(raw.base, {
+        backend: values.backend,
+        threads: integerFlag("threads", values.threads),
+        steps,
+      });
     }
     const grid = parseGrid(raw, path);
     const basePlugins = Array.isArray(grid.base.plugins) ? grid.base.plugins as string[] : [];
@@ -65,6 +71,7 @@ export const ablateCommand = command({
       integerFlag("shard-count", values["shard-count"]) ?? grid.shards,
       (name) => Deno.env.get(name),
     );
+    checkCores(workers, cells.map((cell) => backendRequest(cell.config.backend).threads));
     const outDir = values.out ?? join("runs", grid.name);
     console.error(
       `gantry: grid ${grid.name} (${cells.length} cells)` +
@@ -75,6 +82,22 @@ export const ablateCommand = command({
     return 0;
   },
 });
+
+/** Refuses more wasm threads at once (`--workers` × the cells' threads) than the machine has cores. */
+export function checkCores(
+  workers: number,
+  threads: number[],
+  cores = navigator.hardwareConcurrency,
+) {
+  const most = Math.max(1, ...threads);
+  const lanes = Math.min(workers, threads.length);
+  if (most > 1 && lanes * most > cores) {
+    throw new UsageError(
+      `--workers ${workers} x ${most} wasm threads (backend.threads) = ${lanes * most} would ` +
+        `exceed this machine's ${cores} cores: lower --workers or --threads`,
+    );
+  }
+}
 
 /** Prints the runner's events: a line per finished cell and the running cells' progress. */
 function printer(workers: number) {

@@ -23,6 +23,7 @@ config.json, metrics.jsonl, result.json and samples/ to the run directory.
 Options:
   --out DIR          run directory (default: runs/<config name>)
   --backend B        auto | webgpu | wasm | cpu (overrides the config)
+  --threads N        wasm's thread count, 1 to 8 (sets backend.threads)
   --steps N          training steps (overrides train.steps)
   --seed N           random seed (overrides seed)
   --plugin P         plugin module, a path or an http(s) URL; repeatable
@@ -38,7 +39,7 @@ Exit codes: 0 ok, 1 bad config or arguments, 2 run failed, 3 run diverged.`;
 export const trainCommand = command({
   help: HELP,
   flags: {
-    string: ["out", "backend", "steps", "seed"],
+    string: ["out", "backend", "threads", "steps", "seed"],
     strings: ["plugin"],
     boolean: ["resume", "overwrite"],
   },
@@ -46,6 +47,7 @@ export const trainCommand = command({
   run: async (values, [path]) => {
     const raw = applyOverrides(await loadConfigFile(path), {
       backend: values.backend,
+      threads: integerFlag("threads", values.threads),
       steps: integerFlag("steps", values.steps),
       seed: integerFlag("seed", values.seed),
     });
@@ -66,7 +68,8 @@ export const trainCommand = command({
       onStart: ({ backend }) =>
         console.error(
           `gantry: training ${config.name} on ${backend.name}` +
-            (backend.adapter ? ` (adapter: ${backend.adapter})` : "") + ` -> ${outDir}`,
+            (backend.adapter ? ` (adapter: ${backend.adapter})` : "") +
+            (backend.threads ? ` with ${backend.threads} thread(s)` : "") + ` -> ${outDir}`,
         ),
       onProgress: (p) => stderr.status(formatProgress(p)),
     });

@@ -8,7 +8,7 @@ import { z } from "../../deps.ts";
 import { ConfigError } from "../contract/errors.ts";
 import type { Registry } from "../contract/registry.ts";
 import { resolveConfig } from "./experiment.ts";
-import { hashConfig } from "./hash.ts";
+import { hashExperiment } from "./hash.ts";
 import { zodIssues } from "./issues.ts";
 import type { ExperimentConfig, ExperimentInput } from "./schema.ts";
 
@@ -204,7 +204,7 @@ export async function expandGrid(
         if (!(error instanceof ConfigError)) throw error;
         throw new ConfigError(`${source}, cell ${label}`, error.issues);
       }
-      const id = await hashConfig(config);
+      const id = await hashExperiment(config);
       const twin = cells.find((cell) => cell.id === id);
       if (twin) {
         throw new ConfigError(source, [{

@@ -4,6 +4,7 @@
  * @module
  */
 import { sha256Hex } from "../contract/digest.ts";
+import { backendRequest, type ExperimentConfig } from "./schema.ts";
 
 /**
  * A stable hash of a resolved config: SHA-256 of its JSON with sorted keys, 16 hex digits.
@@ -28,4 +29,22 @@ export async function hashConfig(config: unknown): Promise<string> {
       )
       : value;
   return (await sha256Hex([JSON.stringify(sorted(config))])).slice(0, 16);
+}
+
+/**
+ * The hash of an experiment config, which identifies its run and its grid cell: wasm's thread
+ * count is left out, since it does not change a step's numbers (the tests check it), so a run
+ * resumes, and a grid cell is found again, with another `--threads`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hashExperiment } from "./hash.ts";
+ *
+ * const threaded = await hashExperiment({ backend: { name: "wasm", threads: 4 } });
+ * assert.equal(threaded, await hashExperiment({ backend: "wasm" }));
+ * ```
+ */
+export function hashExperiment(config: { backend: ExperimentConfig["backend"] }): Promise<string> {
+  return hashConfig({ ...config, backend: backendRequest(config.backend).name });
 }

@@ -1,5 +1,5 @@
 /**
- * The command line's shorthands for config fields (`--backend`, `--seed`, `--steps`), applied to
+ * The command line's shorthands for config fields (`--backend`, `--threads`, `--seed`, `--steps`), applied to
  * a config as written, before it is parsed, so that a bad value is reported like a bad field.
  *
  * @module
@@ -7,8 +7,10 @@
 
 /** Values that replace a config's fields; each is left alone when undefined. */
 export interface ConfigOverrides {
-  /** Replaces `backend`. */
+  /** Replaces `backend`'s name. */
   backend?: string;
+  /** Sets `backend.threads` (wasm's thread count). */
+  threads?: number;
   /** Replaces `seed`. */
   seed?: number;
   /** Replaces `train.steps`. */
@@ -33,11 +35,19 @@ export interface ConfigOverrides {
  */
 export function applyOverrides(raw: unknown, overrides: ConfigOverrides): unknown {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
-  const { backend, seed, steps } = overrides;
-  const train = (raw as { train?: object }).train;
+  const { seed, steps } = overrides;
+  const { train, backend } = raw as { train?: object; backend?: unknown };
+  const asObject = (b: unknown) => b !== null && typeof b === "object" ? b : { name: b ?? "auto" };
+  let named = backend;
+  if (overrides.backend !== undefined) {
+    named = typeof backend === "object" && backend !== null
+      ? { ...backend, name: overrides.backend }
+      : overrides.backend;
+  }
+  if (overrides.threads !== undefined) named = { ...asObject(named), threads: overrides.threads };
   return {
     ...raw,
-    ...(backend !== undefined ? { backend } : {}),
+    ...(named !== backend ? { backend: named } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(steps !== undefined ? { train: { ...train, steps } } : {}),
   };

@@ -4,12 +4,13 @@
  *
  * @module
  */
-import type { ExperimentConfig } from "./schema.ts";
+import { backendRequest, type ExperimentConfig } from "./schema.ts";
 
 /**
  * Whether `config` trains the first `step` steps exactly as `saved` did: the two may differ in
- * `train.steps` (extending a run) and in learning-rate decays that start at or after `step`
- * (annealing a run that has plateaued). Anything else changes the steps already taken.
+ * `train.steps` (extending a run), in learning-rate decays that start at or after `step`
+ * (annealing a run that has plateaued) and in wasm's thread count. Anything else changes the
+ * steps already taken.
  *
  * @example
  * ```ts
@@ -32,6 +33,7 @@ export function trainsAlike(saved: ExperimentConfig, config: ExperimentConfig, s
   const rest = (c: ExperimentConfig) =>
     JSON.stringify({
       ...c,
+      backend: backendRequest(c.backend).name,
       train: { ...c.train, steps: 0, optimizer: { ...c.train.optimizer, decay: undefined } },
     });
   const decays = [saved, config].map((c) => c.train.optimizer.decay);

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "../../deps.ts";
+import { MAX_WASM_THREADS } from "../backend/wasm_threads.ts";
 import { ConfigError } from "../contract/errors.ts";
 import { zodIssues } from "./issues.ts";
 
@@ -78,6 +79,44 @@ const loss = z.preprocess(
 
 const positive = z.number().positive();
 
+const backendName = z.enum(["auto", "webgpu", "wasm", "cpu"]);
+
+/**
+ * A backend by name, or `{ name, threads }`: `threads` is wasm's thread count (ignored by the
+ * other backends; 8 at most, as tfjs-backend-wasm's threaded build allows).
+ */
+const backendSchema = z.union([
+  backendName,
+  z.strictObject({
+    name: backendName,
+    threads: z.int().min(1).max(MAX_WASM_THREADS).optional(),
+  }),
+], {
+  error: (issue) =>
+    issue.code === "invalid_union"
+      ? 'expected auto, webgpu, wasm or cpu, or { "name": ..., "threads": N } with N from 1 to ' +
+        MAX_WASM_THREADS
+      : undefined,
+});
+
+/**
+ * A config's backend as a name and wasm's thread count.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { backendRequest } from "./schema.ts";
+ *
+ * assert.deepEqual(backendRequest("wasm"), { name: "wasm", threads: 1 });
+ * assert.deepEqual(backendRequest({ name: "auto", threads: 4 }), { name: "auto", threads: 4 });
+ * ```
+ */
+export function backendRequest(backend: z.output<typeof backendSchema>) {
+  return typeof backend === "string"
+    ? { name: backend, threads: 1 }
+    : { name: backend.name, threads: backend.threads ?? 1 };
+}
+
 const optimizer = z.strictObject({
   name: z.enum(["adam", "sgd", "momentum"]).default("adam"),
   lr: positive.default(2e-4),
@@ -110,7 +149,7 @@ export const experimentSchema = z.strictObject({
     error: "expected letters, digits, '.', '_' or '-' (it names the run directory)",
   }).default("experiment"),
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
-  backend: z.enum(["auto", "webgpu", "wasm", "cpu"]).default("auto"),
+  backend: backendSchema.default("auto"),
   dataset: pluginRef,
   architecture: pluginRef.prefault("mlp"),
   loss: loss.prefault("non-saturating"),

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { tfl } from "../../deps.ts";
 import { RunDirectoryError } from "../contract/errors.ts";
 import type { Networks, PluginState } from "../contract/plugin.ts";
-import { hashConfig } from "../config/hash.ts";
+import { hashExperiment } from "../config/hash.ts";
 import { trainsAlike } from "../config/resumable.ts";
 import type { ExperimentConfig } from "../config/schema.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
@@ -183,7 +183,7 @@ async function checkResumable(
   // An older checkpoint has no config of its own: RUN/config.json, if it is the one that made it.
   const written = (await readRunConfig(path))?.config as ExperimentConfig | undefined;
   const saved = state.config ??
-    (written && await hashConfig(written) === state.configHash ? written : undefined);
+    (written && await hashExperiment(written) === state.configHash ? written : undefined);
   if (!saved || !trainsAlike(saved, config, state.step)) {
     throw new RunDirectoryError(
       path,

@@ -52,6 +52,8 @@ export interface RunResult {
   seconds: number;
   backend: BackendInfo["name"];
   adapter?: string;
+  /** wasm's thread count. */
+  threads?: number;
   configHash: string;
   /** The last evaluation's numbers. */
   metrics: Record<string, number>;

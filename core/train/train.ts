@@ -9,8 +9,8 @@ import type { Registry } from "../contract/registry.ts";
 import { createRng } from "../contract/rng.ts";
 import { type BackendInfo, useBackend } from "../backend/select.ts";
 import { type Experiment, resolveConfig } from "../config/experiment.ts";
-import { hashConfig } from "../config/hash.ts";
-import type { ExperimentConfig, ExperimentInput } from "../config/schema.ts";
+import { hashExperiment } from "../config/hash.ts";
+import { backendRequest, type ExperimentConfig, type ExperimentInput } from "../config/schema.ts";
 import type { Optimizers } from "../store/optimizer_state.ts";
 import { RunDirectory } from "../store/run_directory.ts";
 import { metricsOf, type MetricsRow, type RunResult } from "../store/run_records.ts";
@@ -75,10 +75,11 @@ export async function trainExperiment(
   options: TrainOptions,
 ): Promise<RunResult> {
   const { config } = experiment;
-  const backend = await useBackend(config.backend);
+  const { name, threads } = backendRequest(config.backend);
+  const backend = await useBackend(name, threads);
   // Built first, so that a config that cannot be built is reported before the directory is.
   const run = await buildRun(experiment, options.source ?? "(object)");
-  const configHash = await hashConfig(config);
+  const configHash = await hashExperiment(config);
   const optimizers = createOptimizers(config.train.optimizer);
   try {
     const plan = options.outDir
@@ -124,6 +125,7 @@ async function trainRun(
     seconds: Math.round((performance.now() - started) / 10) / 100,
     backend: backend.name,
     ...(backend.adapter ? { adapter: backend.adapter } : {}),
+    ...(backend.threads ? { threads: backend.threads } : {}),
     configHash,
     metrics: sofar.metrics,
     ...extra,
