@@ -8,13 +8,13 @@
  *   mlp    G 100-256-512-784 (tanh), D 784-512-256-1, LeakyReLU 0.2;
  *   dcgan  G dense 7·7·128 (BN, ReLU) → convT 64 5x5 s2 (BN, ReLU) → convT 1 5x5 s2 → tanh;
  *          D conv 64 5x5 s2 (LeakyReLU 0.2) → conv 128 5x5 s2 (BN, LeakyReLU 0.2) → dense 1.
- * The reference is pinned to one thread because tfjs-backend-wasm under Deno runs single-threaded
- * (SIMD, no worker threads without cross-origin isolation): a like-for-like single-core ratio.
+ * The reference runs with as many threads as wasm (`--threads`, default 1): a like-for-like
+ * ratio on the same cores.
  * PyTorch's number depends on the BLAS it loads: Debian's netlib libblas is far slower than
  * OpenBLAS (`/etc/alternatives/libblas.so.3-*`), so check that before trusting the ratio.
  *
- * Usage: deno task bench [--model ring|mlp|dcgan|all] [--backend wasm|cpu|webgpu] [--steps N]
- *                        [--windows N] [--profile] [--json]
+ * Usage: deno task bench [--model ring|mlp|dcgan|all] [--backend wasm|cpu|webgpu] [--threads N]
+ *                        [--batch 64] [--steps N] [--windows N] [--profile] [--json]
  * Defaults per model: ring 7 windows of 100 steps, mlp 7 of 20, dcgan 5 of 5 (each after one
  * warm-up window); --steps/--windows override them. --profile adds one more window, untimed,
  * whose kernels are counted and timed (`kernel_profile.ts`) and printed per step. --json adds
@@ -30,18 +30,27 @@ import { train } from "../core/train/train.ts";
 import { formatProfile, profileKernels } from "./kernel_profile.ts";
 
 const { values: flags } = parseArgs({
+  // The GPU check's binary (bench/gpu/entry.ts) is called as `gantry bench ...`.
+  args: Deno.args[0] === "bench" ? Deno.args.slice(1) : Deno.args,
   options: {
     model: { type: "string", default: "all" },
     backend: { type: "string", default: "wasm" },
     steps: { type: "string" },
     windows: { type: "string" },
+    threads: { type: "string", default: "1" },
+    batch: { type: "string", default: "64" },
     profile: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
 const backend = flags.backend!;
 if (!["wasm", "cpu", "webgpu"].includes(backend)) throw new Error(`--backend: wasm, cpu or webgpu`);
-const BATCH = 64;
+const threads = Number(flags.threads);
+if (!(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
+  throw new Error("--threads: an integer from 1 to 8");
+}
+const BATCH = Number(flags.batch);
+if (!(Number.isInteger(BATCH) && BATCH >= 1)) throw new Error("--batch: a positive integer");
 
 /** What differs between the benchmarked models; everything else in the config is shared. */
 interface Model {
@@ -134,7 +143,7 @@ async function bench(name: string, model: Model): Promise<void> {
     },
     // The engine still evaluates at the last step; with no metrics and no outDir that is free.
     evaluate: { every: TOTAL + 1, metrics: [] },
-    backend: backend as ExperimentInput["backend"],
+    backend: { name: backend as "wasm", threads },
     seed: 1,
   };
 
@@ -162,7 +171,10 @@ async function bench(name: string, model: Model): Promise<void> {
   const mid = windows.length >> 1;
   const median = windows.length % 2 ? windows[mid] : (windows[mid - 1] + windows[mid]) / 2;
   const lines = [
-    `gantry ${name} step (${result.backend}, batch ${BATCH}): ${f(median)} ms median ` +
+    `gantry ${name} step (${result.backend}${
+      result.threads ? `, ${result.threads} thread(s)` : ""
+    }, ` +
+    `batch ${BATCH}): ${f(median)} ms median ` +
     `(min ${f(windows[0])}, max ${f(windows.at(-1)!)}; ${WINDOWS} windows of ${STEPS} steps ` +
     `after ${STEPS} warm-up) = ${(1000 / median).toFixed(median < 100 ? 0 : 2)} steps/s`,
   ];
@@ -170,10 +182,11 @@ async function bench(name: string, model: Model): Promise<void> {
     lines.push(formatProfile(kernels, STEPS, profiledEnd - marks.at(-1)!));
   }
   // Runs after gantry has finished, so the two never compete for the CPU.
-  const torch = await torchReference(name, model.torchSteps);
+  const torch = await torchReference(name, model.torchSteps, threads);
   const summary: Record<string, unknown> = {
     model: name,
     backend: result.backend,
+    threads: result.threads ?? null,
     msPerStep: Number(median.toFixed(3)),
     stepsPerSecond: Number((1000 / median).toFixed(2)),
     steps: STEPS,
@@ -182,7 +195,11 @@ async function bench(name: string, model: Model): Promise<void> {
   if (typeof torch === "number") {
     summary.torchMsPerStep = torch;
     summary.ratio = Number((median / torch).toFixed(2));
-    lines.push(`  pytorch ${name} reference (1 thread, ${model.torchSteps} steps): ${f(torch)} ms`);
+    lines.push(
+      `  pytorch ${name} reference (${threads} thread(s), ${model.torchSteps} steps): ${
+        f(torch)
+      } ms`,
+    );
     lines.push(`  ratio gantry/pytorch: ${(median / torch).toFixed(1)}x`);
   } else {
     lines.push(`  pytorch ${name} reference skipped: ${torch}`);
@@ -192,8 +209,16 @@ async function bench(name: string, model: Model): Promise<void> {
 }
 
 /** The reference's ms/step, or the reason it was skipped. */
-async function torchReference(model: string, steps: number): Promise<number | string> {
-  const script = new URL("./torch_reference.py", import.meta.url);
+async function torchReference(
+  model: string,
+  steps: number,
+  threads: number,
+): Promise<number | string> {
+  // A compiled binary's own files are not on disk for python: the GPU check names the script.
+  const script = new URL(
+    Deno.env.get("GANTRY_TORCH_REFERENCE") ?? "./torch_reference.py",
+    import.meta.url,
+  );
   try {
     await Deno.stat(script);
   } catch {
@@ -207,7 +232,15 @@ async function torchReference(model: string, steps: number): Promise<number | st
   } catch (error) {
     return `cannot run ${python}: ${error instanceof Error ? error.message : error}`;
   }
-  const args = [script.pathname, "--model", model, "--threads", "1", "--steps", String(steps)];
+  const args = [
+    script.pathname,
+    "--model",
+    model,
+    "--threads",
+    String(threads),
+    "--steps",
+    String(steps),
+  ];
   const out = await run(args);
   const text = new TextDecoder().decode(out.success ? out.stdout : out.stderr).trim();
   if (!out.success) return `the reference failed: ${text.split("\n").at(-1)}`;
@@ -218,3 +251,4 @@ for (const name of names) await bench(name, MODELS[name]);
 console.log(
   "(data: embedded MNIST digits; the reference uses fixed random data, same cost per step)",
 );
+Deno.exit(0); // threaded wasm's idle pthreads would keep the process alive

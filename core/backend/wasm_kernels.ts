@@ -12,11 +12,17 @@
  * (the filter gradient as a dilated convolution), and replaces wasm's plain-loop
  * `Conv2DBackpropInput` with the sub-pixel form of `wasm_conv_input.ts`.
  *
+ * wasm's `Identity` copies its input, and tfjs's engine runs it for every tensor a gradient keeps
+ * for the backward pass (about 110 copies a step of the ring MLP): here it shares the buffer, as
+ * the cpu backend's does (no wasm kernel writes into its inputs). It also registers the fused
+ * optimizer updates of `wasm_optimizer_kernels.ts`.
+ *
  * @module
  */
 import { tf } from "../../deps.ts";
 import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
 import { type ConvGradientAttrs, type KernelFunc, wasmKernel } from "./wasm_kernel.ts";
+import { WASM_OPTIMIZER_KERNELS } from "./wasm_optimizer_kernels.ts";
 
 let registered = false;
 
@@ -167,6 +173,24 @@ export function registerWasmKernels(): void {
     backendName: "wasm",
     kernelFunc: backpropInput as unknown as tf.KernelFunc,
   });
+  const identity = wasmKernel("Identity");
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({
+    kernelName: "Identity",
+    backendName: "wasm",
+    kernelFunc: (({ inputs: { x }, backend, attrs }) => {
+      if (x.dtype === "string") return identity({ inputs: { x }, backend, attrs });
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }) as KernelFunc as unknown as tf.KernelFunc,
+  });
+  for (const [kernelName, kernelFunc] of Object.entries(WASM_OPTIMIZER_KERNELS)) {
+    tf.registerKernel({
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  }
   // Skipped should a later tfjs-backend-wasm bring its own.
   if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
     tf.registerKernel({

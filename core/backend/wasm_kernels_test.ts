@@ -221,3 +221,14 @@ Deno.test("an SGD step trains conv2d and conv2dTranspose layers on wasm as on cp
   }
   assert.ok(wasm.names.some((name) => /conv2d_transpose.*kernel/i.test(name)), String(wasm.names));
 });
+
+Deno.test("wasm's Identity shares its input's buffer instead of copying it", async () => {
+  await useBackend("wasm");
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  const backend = tf.backend() as unknown as { refCount(id: object): number };
+  assert.equal(backend.refCount(x.dataId), 2);
+  x.dispose();
+  assert.deepEqual(await y.data(), new Float32Array([1, 2, 3]));
+  y.dispose();
+});

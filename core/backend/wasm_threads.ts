@@ -12,6 +12,9 @@
  *   reads `os.cpus()` under Node): `os.cpus()` reports twice the requested count while the
  *   module starts, so the pool has exactly the threads asked for.
  *
+ * Its idle pthreads keep the process alive: the command line ends with `Deno.exit`, and so must
+ * a script that trains with threads.
+ *
  * The build creates 8 pthread workers and caps its pool there, hence {@linkcode MAX_WASM_THREADS}.
  * XNNPACK splits a product's output tiles between threads and each output is summed by one
  * thread in a fixed order, so results do not depend on the thread count (the tests check it).
