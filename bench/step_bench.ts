@@ -5,6 +5,7 @@
  * PyTorch loop doing the same arithmetic: batch 64, one D update then one non-saturating G
  * update, Adam(2e-4, 0.5) (ring: 1e-3), for three models:
  *   ring   the demo's ring cell: G 16-128-128-2, D 2-128-128-1, LeakyReLU 0.2, on ring-8;
+ *   ring-mbd  the same with the demo's minibatch discrimination (8 kernels of 3 dims) in D;
  *   mlp    G 100-256-512-784 (tanh), D 784-512-256-1, LeakyReLU 0.2;
  *   dcgan  G dense 7·7·128 (BN, ReLU) → convT 64 5x5 s2 (BN, ReLU) → convT 1 5x5 s2 → tanh;
  *          D conv 64 5x5 s2 (LeakyReLU 0.2) → conv 128 5x5 s2 (BN, LeakyReLU 0.2) → dense 1.
@@ -13,9 +14,9 @@
  * PyTorch's number depends on the BLAS it loads: Debian's netlib libblas is far slower than
  * OpenBLAS (`/etc/alternatives/libblas.so.3-*`), so check that before trusting the ratio.
  *
- * Usage: deno task bench [--model ring|mlp|dcgan|all] [--backend wasm|cpu|webgpu] [--threads N]
+ * Usage: deno task bench [--model ring|ring-mbd|mlp|dcgan|all] [--backend wasm|cpu|webgpu] [--threads N]
  *                        [--batch 64] [--steps N] [--windows N] [--profile] [--json]
- * Defaults per model: ring 7 windows of 100 steps, mlp 7 of 20, dcgan 5 of 5 (each after one
+ * Defaults per model: ring 7 windows of 100 steps, ring-mbd 7 of 50, mlp 7 of 20, dcgan 5 of 5 (each after one
  * warm-up window); --steps/--windows override them. --profile adds one more window, untimed,
  * whose kernels are counted and timed (`kernel_profile.ts`) and printed per step. --json adds
  * one JSON line per model.
@@ -57,7 +58,7 @@ interface Model {
   dataset: string;
   lr: number;
   architecture: { name: string; options: Record<string, unknown> };
-  addons: string[];
+  addons: (string | { name: string; options: Record<string, unknown> })[];
   steps: number;
   windows: number;
   /** Timed steps of the PyTorch reference (after its own 5 warm-up steps). */
@@ -72,6 +73,15 @@ const MODELS: Record<string, Model> = {
     steps: 100,
     windows: 7,
     torchSteps: 1000,
+  },
+  "ring-mbd": {
+    dataset: "ring-8",
+    lr: 1e-3,
+    architecture: { name: "mlp", options: { hidden: [128, 128], latentDim: 16 } },
+    addons: [{ name: "minibatch-discrimination", options: { kernels: 8, dims: 3 } }],
+    steps: 50,
+    windows: 7,
+    torchSteps: 500,
   },
   mlp: {
     dataset: "mnist",
@@ -106,7 +116,7 @@ const MODELS: Record<string, Model> = {
   },
 };
 const names = flags.model === "all" ? Object.keys(MODELS) : [flags.model!];
-if (!names.every((name) => name in MODELS)) throw new Error("--model: ring, mlp, dcgan or all");
+if (!names.every((name) => name in MODELS)) throw new Error("--model: ring, ring-mbd, mlp, dcgan or all");
 const override = (flag: string | undefined, fallback: number) => {
   const n = flag === undefined ? fallback : Number(flag);
   if (!(Number.isInteger(n) && n >= 1)) throw new Error("--steps and --windows: positive integers");

@@ -14,6 +14,8 @@ Copied from shared/bench/torch_reference.py and extended with `ring`, the demo's
 Models (batch 64, latent 100 unless said):
   ring  G: 16-128-128-2 (LeakyReLU 0.2, linear out); D: 2-128-128-1 (LeakyReLU 0.2); Adam lr 1e-3
         (the cell of examples/grids/ring_ablation.json: non-saturating, no add-ons)
+  ring-mbd  the same with minibatch discrimination (Salimans et al. 2016; 8 kernels of 3 dims) on
+        D's last hidden features, as that grid's other cells
   mlp   G: 100-256-512-784 (LeakyReLU 0.2, tanh out); D: 784-512-256-1 (LeakyReLU 0.2)
   dcgan G: 100 -> dense 7*7*128 (BN, ReLU) -> convT 5x5 s2 to 14x14x64 (BN, ReLU)
            -> convT 5x5 s2 to 28x28x1 (tanh)
@@ -24,21 +26,37 @@ import torch
 from torch import nn
 
 p = argparse.ArgumentParser()
-p.add_argument("--model", choices=["ring", "mlp", "dcgan"], default="mlp")
+p.add_argument("--model", choices=["ring", "ring-mbd", "mlp", "dcgan"], default="mlp")
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--steps", type=int, default=100)
 p.add_argument("--batch", type=int, default=64)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(1)
-B, Z = a.batch, 16 if a.model == "ring" else 100
-lr = 1e-3 if a.model == "ring" else 2e-4
+ring = a.model.startswith("ring")
+B, Z = a.batch, 16 if ring else 100
+lr = 1e-3 if ring else 2e-4
 
-if a.model == "ring":
+
+class MinibatchDiscrimination(nn.Module):
+    """Appends o(x_i)_b = sum_{j != i} exp(-||M_ib - M_jb||_1) to the features."""
+    def __init__(self, width, kernels=8, dims=3):
+        super().__init__()
+        self.T = nn.Parameter(torch.randn(width, kernels * dims) * 0.05)
+        self.kernels, self.dims = kernels, dims
+
+    def forward(self, x):
+        m = (x @ self.T).view(-1, self.kernels, self.dims)
+        distances = (m.unsqueeze(1) - m.unsqueeze(0)).abs().sum(3)
+        return torch.cat([x, torch.exp(-distances).sum(1) - 1], 1)
+
+
+if ring:
     G = nn.Sequential(nn.Linear(Z, 128), nn.LeakyReLU(0.2), nn.Linear(128, 128), nn.LeakyReLU(0.2),
                       nn.Linear(128, 2))
+    mbd = a.model == "ring-mbd"
     D = nn.Sequential(nn.Linear(2, 128), nn.LeakyReLU(0.2), nn.Linear(128, 128), nn.LeakyReLU(0.2),
-                      nn.Linear(128, 1))
+                      *([MinibatchDiscrimination(128)] if mbd else []), nn.Linear(128 + 8 * mbd, 1))
     real = torch.randn(B, 2) * 0.01
 elif a.model == "mlp":
     G = nn.Sequential(nn.Linear(Z, 256), nn.LeakyReLU(0.2), nn.Linear(256, 512), nn.LeakyReLU(0.2),

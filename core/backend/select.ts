@@ -8,6 +8,7 @@
  * @module
  */
 import { tf } from "../../deps.ts";
+import { registerGradients } from "./gradients.ts";
 import { registerWasmKernels } from "./wasm_kernels.ts";
 import { startThreadedWasm, wasmThreads } from "./wasm_threads.ts";
 import { watchDevice, webgpuAdapter } from "./webgpu.ts";
@@ -78,6 +79,7 @@ export async function useBackend(requested: BackendName, threads = 1): Promise<B
  * is that of the first start.
  */
 export async function startBackend(name: string, threads = 1): Promise<void> {
+  registerGradients();
   if (name !== "wasm") return await setBackend(name);
   registerWasmKernels();
   if (tf.findBackend("wasm")) {

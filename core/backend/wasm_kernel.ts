@@ -1,6 +1,7 @@
 /**
  * What gantry's wasm kernels share: the kernel function type, the convolution gradients'
- * attributes, and the lookup of tfjs-backend-wasm's own kernels they are built from.
+ * attributes, the lookup of tfjs-backend-wasm's own kernels they are built from, and views on
+ * the wasm heap for the kernels written in JavaScript.
  *
  * @module
  */
@@ -26,4 +27,26 @@ export function wasmKernel(name: string): KernelFunc {
   const config = tf.getKernel(name, "wasm");
   if (!config) throw new Error(`tfjs-backend-wasm has no ${name} kernel`);
   return config.kernelFunc as unknown as KernelFunc;
+}
+
+/** The part of tfjs-backend-wasm's backend the kernels use. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  wasm: { asm?: { memory: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+}
+
+/**
+ * Allocates one float32 output shaped like each of `like`, then views on the heap: views are
+ * taken after every allocation, as one that grows the heap detaches the views made before.
+ * `offset` is a tensor's byte offset in the heap, `memory` the heap itself.
+ */
+export function onHeap(backend: tf.KernelBackend, like: tf.TensorInfo[]) {
+  const wasm = backend as unknown as WasmHeap;
+  const outputs = like.map((t) => wasm.makeOutput(t.shape, "float32"));
+  const view = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t);
+  const offset = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId).memoryOffset;
+  const memory = (wasm.wasm.asm?.memory ?? wasm.wasm.wasmMemory)!;
+  return { outputs, out: outputs.map(view), view, offset, memory };
 }

@@ -15,14 +15,17 @@
  * wasm's `Identity` copies its input, and tfjs's engine runs it for every tensor a gradient keeps
  * for the backward pass (about 110 copies a step of the ring MLP): here it shares the buffer, as
  * the cpu backend's does (no wasm kernel writes into its inputs). It also registers the fused
- * optimizer updates of `wasm_optimizer_kernels.ts`.
+ * optimizer updates of `wasm_optimizer_kernels.ts`, the one-kernel leaky-ReLU gradient that
+ * `gradients.ts` calls, and a SIMD LeakyRelu in place of wasm's scalar loop (`wasm_simd.ts`).
  *
  * @module
  */
 import { tf } from "../../deps.ts";
 import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
-import { type ConvGradientAttrs, type KernelFunc, wasmKernel } from "./wasm_kernel.ts";
+import { LEAKY_RELU_GRAD } from "./gradients.ts";
+import { type ConvGradientAttrs, type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { WASM_OPTIMIZER_KERNELS } from "./wasm_optimizer_kernels.ts";
+import { simdKernels } from "./wasm_simd.ts";
 
 let registered = false;
 
@@ -136,6 +139,48 @@ function makeConv2DBackpropFilter(): KernelFunc {
   };
 }
 
+/**
+ * dx = x > 0 ? dy : dy·α, as tfjs's `where(greater(x, 0), dy, mul(dy, α))` with α a float32
+ * scalar: the same numbers in one SIMD pass.
+ */
+const leakyReluGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const heap = onHeap(backend, [inputs.dy]);
+  const { outputs: [output], out: [dx], view, offset } = heap;
+  const [dy, x] = [view(inputs.dy), view(inputs.x)];
+  const alpha = Math.fround((attrs as { alpha: number }).alpha);
+  const blocks = dx.length >> 2;
+  simdKernels(heap.memory).leakyReluGrad(
+    offset(inputs.dy),
+    offset(inputs.x),
+    offset(output),
+    blocks,
+    alpha,
+  );
+  for (let i = 4 * blocks; i < dx.length; i++) {
+    dx[i] = x[i] > 0 ? dy[i] : Math.fround(dy[i] * alpha);
+  }
+  return output;
+};
+
+/** tfjs-backend-wasm's LeakyRelu (x < 0 ? α·x : x) in one SIMD pass, for float32 inputs. */
+function makeLeakyRelu(): KernelFunc {
+  const original = wasmKernel("LeakyRelu");
+  return (args) => {
+    const { inputs: { x }, backend, attrs } = args;
+    if (x.dtype !== "float32") return original(args);
+    const heap = onHeap(backend, [x]);
+    const { outputs: [output], out: [y], view, offset } = heap;
+    const values = view(x);
+    const alpha = Math.fround((attrs as { alpha: number }).alpha);
+    const blocks = y.length >> 2;
+    simdKernels(heap.memory).leakyRelu(offset(x), offset(output), blocks, alpha);
+    for (let i = 4 * blocks; i < y.length; i++) {
+      y[i] = values[i] < 0 ? Math.fround(alpha * values[i]) : values[i];
+    }
+    return output;
+  };
+}
+
 /** Registers gantry's wasm kernels, before the backend starts; later calls do nothing. */
 export function registerWasmKernels(): void {
   if (registered) return;
@@ -173,6 +218,13 @@ export function registerWasmKernels(): void {
     backendName: "wasm",
     kernelFunc: backpropInput as unknown as tf.KernelFunc,
   });
+  const leakyRelu = makeLeakyRelu();
+  tf.unregisterKernel("LeakyRelu", "wasm");
+  tf.registerKernel({
+    kernelName: "LeakyRelu",
+    backendName: "wasm",
+    kernelFunc: leakyRelu as unknown as tf.KernelFunc,
+  });
   const identity = wasmKernel("Identity");
   tf.unregisterKernel("Identity", "wasm");
   tf.registerKernel({
@@ -184,7 +236,8 @@ export function registerWasmKernels(): void {
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     }) as KernelFunc as unknown as tf.KernelFunc,
   });
-  for (const [kernelName, kernelFunc] of Object.entries(WASM_OPTIMIZER_KERNELS)) {
+  const kernels = { ...WASM_OPTIMIZER_KERNELS, [LEAKY_RELU_GRAD]: leakyReluGrad };
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     tf.registerKernel({
       kernelName,
       backendName: "wasm",
