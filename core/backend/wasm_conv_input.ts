@@ -10,14 +10,20 @@
  * (h + padTop) mod s = p only meet filter rows p, p + s, ..., so each of the s² phases is a small
  * stride-1 convolution of dy itself, and DepthToSpace interleaves the phases. Same arithmetic as
  * the direct loop, 4x less than the spread form at stride 2. Measured for DCGAN's 7×7×128 →
- * 14×14×64 at batch 64: 300 ms for wasm's loop, 250 ms spread, 147 ms by phases. The largest
- * phase's convolution (3×3 taps) takes 20 ms, a StridedSlice of the whole filter 15 ms and its
- * Reverse 8 ms: cutting and turning the taps costs about as much as the arithmetic.
+ * 14×14×64 at batch 64: 300 ms for wasm's loop, 250 ms spread, 118 ms by phases with wasm's
+ * StridedSlice, Reverse and Transpose cutting each phase's taps (25 ms) and its Concat,
+ * DepthToSpace and Slice interleaving the phases (39 ms), 55 ms with both done by one pass of
+ * JavaScript over the heap each (plain copies, so the same numbers): the four convolutions, the
+ * arithmetic, take 50.
  *
  * @module
  */
 import { tf } from "../../deps.ts";
-import type { ConvGradientAttrs, KernelFunc as WasmKernelFunc } from "./wasm_kernel.ts";
+import {
+  type ConvGradientAttrs,
+  type KernelFunc as WasmKernelFunc,
+  onHeap,
+} from "./wasm_kernel.ts";
 
 /** A kernel function that returns one tensor. */
 type KernelFunc = (...args: Parameters<WasmKernelFunc>) => tf.TensorInfo;
@@ -28,16 +34,13 @@ interface Conv2DBackpropInputAttrs extends ConvGradientAttrs {
 
 /** Makes the kernel function from wasm's own Reshape, PadV2, Slice, Reverse, Transpose, Conv2D. */
 export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc): KernelFunc {
-  const [reshape, pad, slice, reverse, transpose, conv2d, stridedSlice, concat, depthToSpace] = [
+  const [reshape, pad, slice, reverse, transpose, conv2d] = [
     "Reshape",
     "PadV2",
     "Slice",
     "Reverse",
     "Transpose",
     "Conv2D",
-    "StridedSlice",
-    "Concat",
-    "DepthToSpace",
   ].map((name) => kernel(name) as KernelFunc);
   return backpropInput;
 
@@ -159,26 +162,8 @@ export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc
     const outputs: tf.TensorInfo[] = [];
     for (let ph = 0; ph < s; ph++) {
       for (let pw = 0; pw < s; pw++) {
-        // Filter rows ph, ph + s, ... turned around, channels swapped: [Jh, Jw, Co, Ci].
         const [jh, jw] = [Math.ceil((kh - ph) / s), Math.ceil((kw - pw) / s)];
-        const taps = keep(stridedSlice({
-          inputs: { x: filter },
-          backend,
-          attrs: {
-            begin: [ph, pw, 0, 0],
-            end: filter.shape,
-            strides: [s, s, 1, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          },
-        }));
-        const turned = keep(reverse({ inputs: { x: taps }, backend, attrs: { dims: [0, 1] } }));
-        const kernel = keep(
-          transpose({ inputs: { x: turned }, backend, attrs: { perm: [0, 1, 3, 2] } }),
-        );
+        const kernel = keep(phaseTaps(filter, backend, [ph, pw], s, [jh, jw]));
         // dy rows q − (J − 1) .. q for every q: pad (or crop) dy to exactly those rows.
         const edges = [
           [jh - 1 - first[0], last[0] - (oh - 1)],
@@ -209,25 +194,66 @@ export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc
         })));
       }
     }
-    const stacked = keep(
-      concat({
-        inputs: outputs as unknown as Record<string, tf.TensorInfo>,
-        backend,
-        attrs: { axis: 3 },
-      }),
-    );
-    const interleaved = keep(depthToSpace({
-      inputs: { x: stacked },
-      backend,
-      attrs: { blockSize: s, dataFormat: "NHWC" },
-    }));
-    return slice({
-      inputs: { x: interleaved },
-      backend,
-      attrs: {
-        begin: [0, top - first[0] * s, left - first[1] * s, 0],
-        size: [n, height, width, -1],
-      },
-    });
+    return interleave(outputs, backend, s, [height, width], [
+      top - first[0] * s,
+      left - first[1] * s,
+    ]);
   }
+}
+
+/**
+ * Filter rows ph, ph + s, ... and columns pw, pw + s, ... of `filter` [KH, KW, A, B], turned
+ * around, channels swapped: [Jh, Jw, B, A], one phase's taps.
+ */
+function phaseTaps(
+  filter: tf.TensorInfo,
+  backend: tf.KernelBackend,
+  [ph, pw]: number[],
+  s: number,
+  [jh, jw]: number[],
+): tf.TensorInfo {
+  const [, kw, a, b] = filter.shape;
+  const { outputs: [taps], out: [to], view } = onHeap(backend, [[jh, jw, b, a]]);
+  const from = view(filter);
+  for (let i = 0; i < jh; i++) {
+    for (let j = 0; j < jw; j++) {
+      const source = ((ph + s * (jh - 1 - i)) * kw + pw + s * (jw - 1 - j)) * a * b;
+      const target = (i * jw + j) * b * a;
+      for (let x = 0; x < a; x++) {
+        for (let y = 0; y < b; y++) to[target + y * a + x] = from[source + x * b + y];
+      }
+    }
+  }
+  return taps;
+}
+
+/**
+ * The output [N, height, width, C] from the s² phase outputs [N, H', W', C] (phase ph·s + pw
+ * holds rows q·s + ph and columns r·s + pw, counted from `origin`): DepthToSpace of their
+ * concatenation, then a crop, in one pass.
+ */
+function interleave(
+  phases: tf.TensorInfo[],
+  backend: tf.KernelBackend,
+  s: number,
+  [height, width]: number[],
+  [top, left]: number[],
+): tf.TensorInfo {
+  const [n, rows, columns, c] = phases[0].shape;
+  const { outputs: [output], out: [to], view } = onHeap(backend, [[n, height, width, c]]);
+  const from = phases.map(view);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < height; y++) {
+      const [q, ph] = [Math.floor((y + top) / s), (y + top) % s];
+      for (let x = 0; x < width; x++) {
+        const [r, pw] = [Math.floor((x + left) / s), (x + left) % s];
+        const source = ((b * rows + q) * columns + r) * c;
+        const target = ((b * height + y) * width + x) * c;
+        const phase = from[ph * s + pw];
+        if (c >= 16) to.set(phase.subarray(source, source + c), target);
+        else for (let k = 0; k < c; k++) to[target + k] = phase[source + k];
+      }
+    }
+  }
+  return output;
 }

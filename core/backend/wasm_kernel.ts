@@ -38,13 +38,13 @@ interface WasmHeap {
 }
 
 /**
- * Allocates one float32 output shaped like each of `like`, then views on the heap: views are
- * taken after every allocation, as one that grows the heap detaches the views made before.
- * `offset` is a tensor's byte offset in the heap, `memory` the heap itself.
+ * Allocates one float32 output of each shape, then views on the heap: views are taken after
+ * every allocation, as one that grows the heap detaches the views made before. `offset` is a
+ * tensor's byte offset in the heap, `memory` the heap itself.
  */
-export function onHeap(backend: tf.KernelBackend, like: tf.TensorInfo[]) {
+export function onHeap(backend: tf.KernelBackend, shapes: number[][]) {
   const wasm = backend as unknown as WasmHeap;
-  const outputs = like.map((t) => wasm.makeOutput(t.shape, "float32"));
+  const outputs = shapes.map((shape) => wasm.makeOutput(shape, "float32"));
   const view = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t);
   const offset = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId).memoryOffset;
   const memory = (wasm.wasm.asm?.memory ?? wasm.wasm.wasmMemory)!;

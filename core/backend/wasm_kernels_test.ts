@@ -232,3 +232,33 @@ Deno.test("wasm's Identity shares its input's buffer instead of copying it", asy
   assert.deepEqual(await y.data(), new Float32Array([1, 2, 3]));
   y.dispose();
 });
+
+Deno.test("wasm Sum and Mean over leading axes are the transposed sums bit for bit", async () => {
+  await useBackend("wasm");
+  const rng = createRng(11);
+  for (const shape of [[6, 5, 4, 7], [64, 14, 14, 64], [9, 3], [2, 3, 5]]) {
+    const x = tf.tensor(values(rng, shape), shape);
+    const rank = shape.length;
+    for (let k = 1; k < rank; k++) {
+      const leading = [...Array(k).keys()];
+      // Moving the reduced axes innermost first is what wasm's own kernels do.
+      const perm = [...Array(rank).keys()].slice(k).concat(leading);
+      const moved = tf.transpose(x, perm);
+      const inner = [...Array(k).keys()].map((i) => rank - k + i);
+      const pairs = [
+        [tf.sum(x, leading), tf.sum(moved, inner)],
+        [tf.mean(x, leading), tf.mean(moved, inner)],
+        [tf.sum(x, leading.map((a) => a - rank), true), tf.sum(moved, inner)],
+      ];
+      for (const [ours, theirs] of pairs) {
+        assert.deepEqual(await ours.data(), await theirs.data(), `${shape} over ${leading}`);
+      }
+      assert.deepEqual(pairs[2][0].shape, shape.map((d, i) => (i < k ? 1 : d)));
+      tf.dispose([moved, ...pairs.flat()]);
+    }
+    x.dispose();
+  }
+  const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32");
+  assert.deepEqual(await tf.sum(ints, 0).data(), new Int32Array([4, 6]));
+  ints.dispose();
+});

@@ -27,7 +27,7 @@ export const FUSED_SGD = "GantryFusedSgd";
  */
 const adam: KernelFunc = ({ inputs, backend, attrs }) => {
   const { beta1, beta2, epsilon, lr } = attrs as Record<string, number>;
-  const heap = onHeap(backend, [inputs.x, inputs.m, inputs.v]);
+  const heap = onHeap(backend, [inputs.x.shape, inputs.m.shape, inputs.v.shape]);
   const { outputs, out: [xs, ms, vs], view, offset } = heap;
   const [x, g, m, v] = [inputs.x, inputs.g, inputs.m, inputs.v].map(view);
   const a1 = view(inputs.oneMinusAccBeta1)[0], a2 = view(inputs.oneMinusAccBeta2)[0];
@@ -64,7 +64,7 @@ const adam: KernelFunc = ({ inputs, backend, attrs }) => {
  * scalars c (−lr) and momentum; outputs x, accumulation.
  */
 const momentum: KernelFunc = ({ inputs, backend }) => {
-  const heap = onHeap(backend, [inputs.x, inputs.accumulation]);
+  const heap = onHeap(backend, [inputs.x.shape, inputs.accumulation.shape]);
   const { outputs, out: [xs, accs], view, offset } = heap;
   const [x, g, acc] = [inputs.x, inputs.g, inputs.accumulation].map(view);
   const c = view(inputs.c)[0], mu = view(inputs.momentum)[0];
@@ -82,7 +82,7 @@ const momentum: KernelFunc = ({ inputs, backend }) => {
 
 /** SGD (tfjs's SGDOptimizer): inputs x, g and the scalar c (−lr); output x. */
 const sgd: KernelFunc = ({ inputs, backend }) => {
-  const heap = onHeap(backend, [inputs.x]);
+  const heap = onHeap(backend, [inputs.x.shape]);
   const { outputs: [output], out: [xs], view, offset } = heap;
   const [x, g] = [inputs.x, inputs.g].map(view);
   const c = view(inputs.c)[0];
