@@ -116,7 +116,9 @@ const MODELS: Record<string, Model> = {
   },
 };
 const names = flags.model === "all" ? Object.keys(MODELS) : [flags.model!];
-if (!names.every((name) => name in MODELS)) throw new Error("--model: ring, ring-mbd, mlp, dcgan or all");
+if (!names.every((name) => name in MODELS)) {
+  throw new Error("--model: ring, ring-mbd, mlp, dcgan or all");
+}
 const override = (flag: string | undefined, fallback: number) => {
   const n = flag === undefined ? fallback : Number(flag);
   if (!(Number.isInteger(n) && n >= 1)) throw new Error("--steps and --windows: positive integers");

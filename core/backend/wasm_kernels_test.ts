@@ -233,32 +233,49 @@ Deno.test("wasm's Identity shares its input's buffer instead of copying it", asy
   y.dispose();
 });
 
-Deno.test("wasm Sum and Mean over leading axes are the transposed sums bit for bit", async () => {
+Deno.test("wasm Sum and Mean over a run of adjacent axes are the transposed sums bit for bit", async () => {
   await useBackend("wasm");
   const rng = createRng(11);
-  for (const shape of [[6, 5, 4, 7], [64, 14, 14, 64], [9, 3], [2, 3, 5]]) {
+  for (const shape of [[6, 5, 4, 7], [64, 14, 14, 64], [9, 3], [2, 3, 5], [16, 16, 8, 3]]) {
     const x = tf.tensor(values(rng, shape), shape);
     const rank = shape.length;
-    for (let k = 1; k < rank; k++) {
-      const leading = [...Array(k).keys()];
-      // Moving the reduced axes innermost first is what wasm's own kernels do.
-      const perm = [...Array(rank).keys()].slice(k).concat(leading);
-      const moved = tf.transpose(x, perm);
-      const inner = [...Array(k).keys()].map((i) => rank - k + i);
-      const pairs = [
-        [tf.sum(x, leading), tf.sum(moved, inner)],
-        [tf.mean(x, leading), tf.mean(moved, inner)],
-        [tf.sum(x, leading.map((a) => a - rank), true), tf.sum(moved, inner)],
-      ];
-      for (const [ours, theirs] of pairs) {
-        assert.deepEqual(await ours.data(), await theirs.data(), `${shape} over ${leading}`);
+    for (let first = 0; first < rank - 1; first++) {
+      for (let end = first + 1; end < rank; end++) {
+        const axes = [...Array(end - first).keys()].map((i) => first + i);
+        // Moving the reduced axes innermost first is what wasm's own kernels do.
+        const perm = [...Array(rank).keys()].filter((a) => !axes.includes(a)).concat(axes);
+        const moved = tf.transpose(x, perm);
+        const inner = axes.map((_, i) => rank - axes.length + i);
+        const pairs = [
+          [tf.sum(x, axes), tf.sum(moved, inner)],
+          [tf.mean(x, axes), tf.mean(moved, inner)],
+          [tf.sum(x, axes.map((a) => a - rank), true), tf.sum(moved, inner)],
+        ];
+        for (const [ours, theirs] of pairs) {
+          assert.deepEqual(await ours.data(), await theirs.data(), `${shape} over ${axes}`);
+        }
+        assert.deepEqual(pairs[2][0].shape, shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+        tf.dispose([moved, ...pairs.flat()]);
       }
-      assert.deepEqual(pairs[2][0].shape, shape.map((d, i) => (i < k ? 1 : d)));
-      tf.dispose([moved, ...pairs.flat()]);
     }
     x.dispose();
   }
   const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32");
   assert.deepEqual(await tf.sum(ints, 0).data(), new Int32Array([4, 6]));
   ints.dispose();
+});
+
+Deno.test("wasm a·bᵀ, swapped to (b·aᵀ)ᵀ for a large b or not, is the plain product bit for bit", async () => {
+  await useBackend("wasm");
+  const rng = createRng(12);
+  // [64, 512]·[784, 512]ᵀ and [64, 128]·[128, 128]ᵀ swap; the others do not.
+  for (const [m, k, p] of [[64, 512, 784], [64, 128, 128], [64, 128, 2], [3, 700, 1], [5, 7, 9]]) {
+    const a = tf.tensor2d(values(rng, [m, k]), [m, k]);
+    const b = tf.tensor2d(values(rng, [p, k]), [p, k]);
+    const transposed = tf.matMul(a, b, false, true);
+    const plain = tf.matMul(a, tf.transpose(b));
+    assert.deepEqual(transposed.shape, [m, p]);
+    assert.deepEqual(await transposed.data(), await plain.data(), `[${m},${k}]·[${p},${k}]ᵀ`);
+    tf.dispose([a, b, transposed, plain]);
+  }
 });

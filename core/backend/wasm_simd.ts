@@ -75,8 +75,18 @@ const simd = (op: number) => [0xfd, ...leb(op)];
 const [splat, add, mul, div, sqrt] = [0x13, 0xe4, 0xe6, 0xe7, 0xe3].map(simd);
 const [lt, gt, bitselect] = [0x43, 0x44, 0x52].map(simd);
 const zero = [...simd(0x0c), ...Array(16).fill(0)];
+const [i32Const, i32GeU, i32Add, i32Mul, i32Shl] = [0x41, 0x4f, 0x6a, 0x6c, 0x74];
+/** `for (i = 0; i < n; i++) body`, with i and n locals (i starts at 0 on entry). */
+// deno-fmt-ignore
+const counted = (i: number, n: number, body: number[]) => [
+  0x02, 0x40, 0x03, 0x40, // block, loop
+  ...get(i), ...get(n), i32GeU, 0x0d, 1, // br_if 1: out of the block
+  ...body,
+  ...get(i), i32Const, 1, i32Add, ...set(i),
+  0x0c, 0, 0x0b, 0x0b, // br 0: back to the loop; end, end
+];
 /** The address `base + offset` (offset: the block's byte offset, in local `off`). */
-const at = (base: number, off: number) => [...get(base), ...get(off), 0x6a];
+const at = (base: number, off: number) => [...get(base), ...get(off), i32Add];
 const load = (base: number, off: number) => [...at(base, off), ...simd(0x00), 4, 0];
 const store = (base: number, off: number, value: number[]) => [
   ...at(base, off),
@@ -107,16 +117,13 @@ function blockLoop(
     { length: scalars },
     (_, k) => [...get(n4 + 1 + k), ...splat, ...set(firstSplat + k)],
   ).flat();
-  // deno-fmt-ignore
   const body = [
     ...vec([[...leb(2), I32], [...leb(scalars + temps), V128]]),
     ...splats,
-    ...[0x02, 0x40, 0x03, 0x40], // block, loop
-    ...get(i), ...get(n4), 0x4f, 0x0d, 1, // br_if 1 when i >= n4
-    ...get(i), 0x41, 4, 0x74, ...set(off), // off = i << 4
-    ...block(off, (k) => firstSplat + k, (k) => firstTemp + k),
-    ...get(i), 0x41, 1, 0x6a, ...set(i), // i++
-    0x0c, 0, 0x0b, 0x0b, // br 0, end loop, end block
+    ...counted(i, n4, [
+      ...[...get(i), i32Const, 4, i32Shl, ...set(off)], // off = 16·i
+      ...block(off, (k) => firstSplat + k, (k) => firstTemp + k),
+    ]),
     0x0b,
   ];
   return { type, body: [...leb(body.length), ...body] };
@@ -150,6 +157,8 @@ const FUNCTIONS = {
   sgd: blockLoop(3, 1, 0, (off, s) => [
     ...store(2, off, [...get(s(0)), ...load(1, off), ...mul, ...load(0, off), ...add]), // c·g + x
   ]),
+  // x out rows width blocks
+  columnSums: columnSums(),
   // x out | alpha: x < 0 ? x·α : x, as tfjs-backend-wasm's LeakyRelu
   leakyRelu: blockLoop(2, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),
@@ -157,7 +166,6 @@ const FUNCTIONS = {
       ...get(t(0)), ...get(s(0)), ...mul, ...get(t(0)), ...get(t(0)), ...zero, ...lt, ...bitselect,
     ]),
   ]),
-  columnSums: columnSums(),
   // dy x out | alpha: x > 0 ? dy : dy·α, as tfjs's where(greater(x, 0), dy, mul(dy, α))
   leakyReluGrad: blockLoop(3, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),
@@ -173,18 +181,14 @@ function columnSums() {
   // deno-fmt-ignore
   const body = [
     ...vec([[...leb(4), I32]]),
-    ...[0x02, 0x40, 0x03, 0x40], // block, loop over rows
-    ...get(r), ...get(rows), 0x4f, 0x0d, 1,
-    ...get(x), ...get(r), ...get(width), 0x6c, 0x41, 2, 0x74, 0x6a, ...set(row), // x + r·width·4
-    0x41, 0, ...set(b),
-    ...[0x02, 0x40, 0x03, 0x40], // block, loop over blocks
-    ...get(b), ...get(blocks), 0x4f, 0x0d, 1,
-    ...get(b), 0x41, 4, 0x74, ...set(off),
-    ...store(out, off, [...load(out, off), ...load(row, off), ...add]),
-    ...get(b), 0x41, 1, 0x6a, ...set(b),
-    0x0c, 0, 0x0b, 0x0b,
-    ...get(r), 0x41, 1, 0x6a, ...set(r),
-    0x0c, 0, 0x0b, 0x0b,
+    ...counted(r, rows, [
+      ...get(x), ...get(r), ...get(width), i32Mul, i32Const, 2, i32Shl, i32Add, ...set(row), // x + 4·r·width
+      i32Const, 0, ...set(b),
+      ...counted(b, blocks, [
+        ...get(b), i32Const, 4, i32Shl, ...set(off), // off = 16·b
+        ...store(out, off, [...load(out, off), ...load(row, off), ...add]),
+      ]),
+    ]),
     0x0b,
   ];
   return { type: [0x60, ...vec(Array(5).fill([I32])), 0], body: [...leb(body.length), ...body] };
