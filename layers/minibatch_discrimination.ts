@@ -5,6 +5,7 @@
  * @module
  */
 import { tf, tfl } from "../deps.ts";
+import { minibatchCloseness } from "../core/backend/minibatch_closeness.ts";
 import { lastAxis } from "./_checks.ts";
 
 /** Constructor arguments of {@linkcode MinibatchDiscrimination}. */
@@ -72,11 +73,7 @@ export class MinibatchDiscrimination extends tfl.layers.Layer {
         this.kernels,
         this.dims,
       ]);
-      // [n, n, B]: L1 distance between every pair of rows, per kernel.
-      const distances = tf.sum(tf.abs(tf.sub(tf.expandDims(m, 1), tf.expandDims(m, 0))), 3);
-      // The self term j = i contributes exp(0) = 1; the paper's sum excludes it.
-      const closeness = tf.sub(tf.sum(tf.exp(tf.neg(distances)), 1), 1);
-      return tf.concat([features, closeness], 1);
+      return tf.concat([features, minibatchCloseness(m)], 1);
     });
   }
 

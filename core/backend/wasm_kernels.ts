@@ -27,6 +27,7 @@
 import { tf } from "../../deps.ts";
 import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
 import { LEAKY_RELU_GRAD } from "./gradients.ts";
+import { registerMinibatchCloseness } from "./minibatch_closeness.ts";
 import { type ConvGradientAttrs, type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { WASM_OPTIMIZER_KERNELS } from "./wasm_optimizer_kernels.ts";
 import { simdKernels } from "./wasm_simd.ts";
@@ -341,7 +342,11 @@ export function registerWasmKernels(): void {
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     }) as KernelFunc as unknown as tf.KernelFunc,
   });
-  const kernels = { ...WASM_OPTIMIZER_KERNELS, [LEAKY_RELU_GRAD]: leakyReluGrad };
+  registerMinibatchCloseness();
+  const kernels = {
+    ...WASM_OPTIMIZER_KERNELS,
+    [LEAKY_RELU_GRAD]: leakyReluGrad,
+  };
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     tf.registerKernel({
       kernelName,

@@ -50,6 +50,34 @@ export interface SimdKernels {
    * to `out` (which the caller zeroes), as a sequential float32 sum per column.
    */
   columnSums(x: number, out: number, rows: number, width: number, blocks: number): void;
+  /**
+   * Minibatch discrimination, over kernels b < 4·blocks, with mT = M as [n, C, B]: minus[i, j, b]
+   * = −Σ_c |mT[i, c, b] − mT[j, c, b]| (c in order), into minus [n, n, B].
+   */
+  closenessDistances(
+    mT: number,
+    minus: number,
+    n: number,
+    kernels: number,
+    dims: number,
+    blocks: number,
+  ): void;
+  /**
+   * Its gradient's two sums, as [n, C, B] (zeroed by the caller): with dd = −(dy[i, b]·e[i, j, b])
+   * and g = dd when mT[i, c, b] − mT[j, c, b] > 0 else −dd, first[i, c, b] += g over j in order
+   * and second[j, c, b] += g over i in order.
+   */
+  closenessGrad(
+    mT: number,
+    dy: number,
+    e: number,
+    first: number,
+    second: number,
+    n: number,
+    kernels: number,
+    dims: number,
+    blocks: number,
+  ): void;
 }
 
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
@@ -73,7 +101,7 @@ const get = (i: number) => [0x20, ...leb(i)];
 const set = (i: number) => [0x21, ...leb(i)];
 const simd = (op: number) => [0xfd, ...leb(op)];
 const [splat, add, mul, div, sqrt] = [0x13, 0xe4, 0xe6, 0xe7, 0xe3].map(simd);
-const [lt, gt, bitselect] = [0x43, 0x44, 0x52].map(simd);
+const [lt, gt, bitselect, abs, neg, sub] = [0x43, 0x44, 0x52, 0xe0, 0xe1, 0xe5].map(simd);
 const zero = [...simd(0x0c), ...Array(16).fill(0)];
 const [i32Const, i32GeU, i32Add, i32Mul, i32Shl] = [0x41, 0x4f, 0x6a, 0x6c, 0x74];
 /** `for (i = 0; i < n; i++) body`, with i and n locals (i starts at 0 on entry). */
@@ -129,6 +157,145 @@ function blockLoop(
   return { type, body: [...leb(body.length), ...body] };
 }
 
+/** Every row's first `4·blocks` columns added onto `out`, rows in order (see `SimdKernels`). */
+function columnSums() {
+  const [x, out, rows, width, blocks, r, b, row, off] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  // deno-fmt-ignore
+  const body = [
+    ...vec([[...leb(4), I32]]),
+    ...counted(r, rows, [
+      ...get(x), ...get(r), ...get(width), i32Mul, i32Const, 2, i32Shl, i32Add, ...set(row), // x + 4·r·width
+      i32Const, 0, ...set(b),
+      ...counted(b, blocks, [
+        ...get(b), i32Const, 4, i32Shl, ...set(off), // off = 16·b
+        ...store(out, off, [...load(out, off), ...load(row, off), ...add]),
+      ]),
+    ]),
+    0x0b,
+  ];
+  return { type: [0x60, ...vec(Array(5).fill([I32])), 0], body: [...leb(body.length), ...body] };
+}
+
+/** A function of `params` i32 parameters with `ints` i32 and `vectors` v128 locals after them. */
+function func(params: number, ints: number, vectors: number, body: number[]) {
+  const locals = vec([[...leb(ints), I32], [...leb(vectors), V128]]);
+  const code = [...locals, ...body, 0x0b];
+  return {
+    type: [0x60, ...vec(Array(params).fill([I32])), 0],
+    body: [...leb(code.length), ...code],
+  };
+}
+
+/** Locals a := b + i·j·k (i32), for addresses. */
+const address = (a: number, b: number, ...factors: number[]) => [
+  ...get(b),
+  ...factors.flatMap((f, k) => (k === 0 ? get(f) : [...get(f), i32Mul])),
+  i32Add,
+  ...set(a),
+];
+const increase = (a: number, by: number) => [...get(a), ...get(by), i32Add, ...set(a)];
+const reset = (...locals: number[]) => locals.flatMap((l) => [i32Const, 0, ...set(l)]);
+const copy = (to: number, from: number) => [...get(from), ...set(to)];
+
+/** See `SimdKernels.closenessDistances`. */
+function closenessDistances() {
+  const [mT, minus, n, kernels, dims, blocks] = [0, 1, 2, 3, 4, 5];
+  const [i, j, q, c, off, rowI, rowJ, out, stride, ci, cj, ij, acc] = [
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+  ];
+  // deno-fmt-ignore
+  return func(6, 12, 1, [
+    ...get(kernels), i32Const, 2, i32Shl, ...set(stride), // bytes a row of B floats
+    ...counted(i, n, [
+      ...address(rowI, mT, i, dims, stride),
+      ...reset(j),
+      ...counted(j, n, [
+        ...address(rowJ, mT, j, dims, stride),
+        ...get(i), ...get(n), i32Mul, ...get(j), i32Add, ...set(ij),
+        ...address(out, minus, ij, stride),
+        ...reset(q),
+        ...counted(q, blocks, [
+          ...get(q), i32Const, 4, i32Shl, ...set(off),
+          ...zero, ...set(acc),
+          ...copy(ci, rowI), ...copy(cj, rowJ), ...reset(c),
+          ...counted(c, dims, [
+            ...get(acc), ...load(ci, off), ...load(cj, off), ...sub, ...abs, ...add, ...set(acc),
+            ...increase(ci, stride), ...increase(cj, stride),
+          ]),
+          ...store(out, off, [...get(acc), ...neg]),
+        ]),
+      ]),
+    ]),
+  ]);
+}
+
+/** See `SimdKernels.closenessGrad`. */
+function closenessGrad() {
+  const [mT, dy, e, first, second, n, kernels, dims, blocks] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [i, j, q, c, off, rowI, rowJ, eRow, dyRow, stride, ci, cj, fi, sj, fic, sjc, ij] = [
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    23,
+    24,
+    25,
+  ];
+  const [dd, g] = [26, 27];
+  // deno-fmt-ignore
+  return func(9, 17, 2, [
+    ...get(kernels), i32Const, 2, i32Shl, ...set(stride),
+    ...counted(i, n, [
+      ...address(rowI, mT, i, dims, stride),
+      ...address(fi, first, i, dims, stride),
+      ...address(dyRow, dy, i, stride),
+      ...reset(j),
+      ...counted(j, n, [
+        ...address(rowJ, mT, j, dims, stride),
+        ...address(sj, second, j, dims, stride),
+        ...get(i), ...get(n), i32Mul, ...get(j), i32Add, ...set(ij),
+        ...address(eRow, e, ij, stride),
+        ...reset(q),
+        ...counted(q, blocks, [
+          ...get(q), i32Const, 4, i32Shl, ...set(off),
+          ...load(dyRow, off), ...load(eRow, off), ...mul, ...neg, ...set(dd),
+          ...copy(ci, rowI), ...copy(cj, rowJ), ...copy(fic, fi), ...copy(sjc, sj), ...reset(c),
+          ...counted(c, dims, [
+            ...get(dd), ...get(dd), ...neg,
+            ...load(ci, off), ...load(cj, off), ...sub, ...zero, ...gt, ...bitselect, ...set(g),
+            ...store(fic, off, [...load(fic, off), ...get(g), ...add]),
+            ...store(sjc, off, [...load(sjc, off), ...get(g), ...add]),
+            ...increase(ci, stride), ...increase(cj, stride),
+            ...increase(fic, stride), ...increase(sjc, stride),
+          ]),
+        ]),
+      ]),
+    ]),
+  ]);
+}
+
 // Parameters: pointers first (as numbered in each comment), then n4, then the scalars.
 // deno-fmt-ignore
 const FUNCTIONS = {
@@ -159,6 +326,9 @@ const FUNCTIONS = {
   ]),
   // x out rows width blocks
   columnSums: columnSums(),
+  // mT minus n kernels dims blocks; mT dy e first second n kernels dims blocks
+  closenessDistances: closenessDistances(),
+  closenessGrad: closenessGrad(),
   // x out | alpha: x < 0 ? x·α : x, as tfjs-backend-wasm's LeakyRelu
   leakyRelu: blockLoop(2, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),
@@ -174,25 +344,6 @@ const FUNCTIONS = {
     ]),
   ]),
 };
-
-/** Every row's first `4·blocks` columns added onto `out`, rows in order (see `SimdKernels`). */
-function columnSums() {
-  const [x, out, rows, width, blocks, r, b, row, off] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  // deno-fmt-ignore
-  const body = [
-    ...vec([[...leb(4), I32]]),
-    ...counted(r, rows, [
-      ...get(x), ...get(r), ...get(width), i32Mul, i32Const, 2, i32Shl, i32Add, ...set(row), // x + 4·r·width
-      i32Const, 0, ...set(b),
-      ...counted(b, blocks, [
-        ...get(b), i32Const, 4, i32Shl, ...set(off), // off = 16·b
-        ...store(out, off, [...load(out, off), ...load(row, off), ...add]),
-      ]),
-    ]),
-    0x0b,
-  ];
-  return { type: [0x60, ...vec(Array(5).fill([I32])), 0], body: [...leb(body.length), ...body] };
-}
 
 /** The module's bytes, importing `env.memory` (shared when the backend's memory is). */
 function moduleBytes(shared: boolean): Uint8Array {
