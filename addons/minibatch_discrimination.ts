@@ -12,8 +12,8 @@ export default definePlugin({
   description:
     "Appends per-example closeness to the rest of the batch to D's features (Salimans 2016)",
   options: z.strictObject({
-    kernels: z.int().positive().default(100),
-    dims: z.int().positive().default(5),
+    kernels: z.int().positive().max(10_000).default(100),
+    dims: z.int().positive().max(1_000).default(5),
   }),
   create: ({ options, rng }) => ({
     point: "features",

@@ -18,7 +18,7 @@ export default definePlugin({
     /** Number of stride-2 blocks: the image side must be divisible by 2^depth. */
     depth: z.int().min(1).max(5).default(2),
     kernelSize: z.int().positive().default(5),
-    latentDim: z.int().positive().default(100),
+    latentDim: z.int().positive().max(16_384).default(100),
     latentDistribution: z.enum(["normal", "uniform"]).default("normal"),
     leak: z.number().min(0).default(0.2),
   }),

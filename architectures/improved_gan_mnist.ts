@@ -19,7 +19,7 @@ export default definePlugin({
   name: "improved-gan-mnist",
   description: "The MNIST G and D of Salimans et al. 2016 (weight norm, Gaussian noise in D)",
   options: z.strictObject({
-    latentDim: z.int().positive().default(100),
+    latentDim: z.int().positive().max(16_384).default(100),
     latentDistribution: z.enum(["normal", "uniform"]).default("uniform"),
     generatorHidden: z.array(z.int().positive()).min(1).default([500, 500]),
     discriminatorHidden: z.array(z.int().positive()).min(1).default([1000, 500, 250, 250, 250]),

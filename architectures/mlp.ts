@@ -15,13 +15,13 @@ export default definePlugin({
   description: "Fully connected generator and discriminator for 1-D, 2-D or image data",
   options: z.strictObject({
     /** Hidden widths of both networks, unless set per network below. */
-    hidden: z.array(z.int().positive()).min(1).default([128, 128]),
+    hidden: z.array(z.int().positive().max(16_384)).min(1).max(64).default([128, 128]),
     generatorHidden: z.array(z.int().positive()).min(1).optional(),
     discriminatorHidden: z.array(z.int().positive()).min(1).optional(),
     activation: activation.default("leaky-relu"),
     /** Slope of leaky-relu for negative inputs. */
     leak: z.number().min(0).default(0.2),
-    latentDim: z.int().positive().default(100),
+    latentDim: z.int().positive().max(16_384).default(100),
     latentDistribution: z.enum(["normal", "uniform"]).default("normal"),
     /** "auto": tanh for data in [-1, 1], sigmoid for [0, 1], else linear. */
     outputActivation: z.enum(["auto", "tanh", "sigmoid", "linear"]).default("auto"),

@@ -20,23 +20,26 @@ export default definePlugin({
     /** "sum" over the features (the paper); "mean" divides by the width (improved-gan's code). */
     reduction: z.enum(["sum", "mean"]).default("sum"),
   }),
-  create: ({ tf, options }) => ({
-    discriminator: (inputs) => standardDiscriminatorLoss(tf, inputs),
-    generator: ({ real, fake }) => {
-      const count = fake.features.length;
-      const index = options.layer < 0 ? count + options.layer : options.layer;
-      if (index < 0 || index >= count) {
-        throw new RangeError(
-          `Cannot match layer ${options.layer}: the discriminator has ${count} hidden layers`,
-        );
-      }
-      const flat = (t: typeof fake.features[number]) => tf.reshape(t, [t.shape[0], -1]);
-      const gap = tf.sub(
-        tf.mean(flat(real.features[index]), 0),
-        tf.mean(flat(fake.features[index]), 0),
+  create: ({ tf, options, discriminator }) => {
+    const count = discriminator.features;
+    const index = options.layer < 0 ? count + options.layer : options.layer;
+    if (index < 0 || index >= count) {
+      throw new RangeError(
+        `option layer ${options.layer} is out of range: the discriminator has ${count} hidden ` +
+          `layers (0 to ${count - 1}, or -1 to -${count} from the last)`,
       );
-      const perFeature = options.distance === "squared" ? tf.square(gap) : tf.abs(gap);
-      return options.reduction === "sum" ? tf.sum(perFeature) : tf.mean(perFeature);
-    },
-  }),
+    }
+    return {
+      discriminator: (inputs) => standardDiscriminatorLoss(tf, inputs),
+      generator: ({ real, fake }) => {
+        const flat = (t: typeof fake.features[number]) => tf.reshape(t, [t.shape[0], -1]);
+        const gap = tf.sub(
+          tf.mean(flat(real.features[index]), 0),
+          tf.mean(flat(fake.features[index]), 0),
+        );
+        const perFeature = options.distance === "squared" ? tf.square(gap) : tf.abs(gap);
+        return options.reduction === "sum" ? tf.sum(perFeature) : tf.mean(perFeature);
+      },
+    };
+  },
 });

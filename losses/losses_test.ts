@@ -18,13 +18,18 @@ async function value(loss: tf.Scalar): Promise<number> {
   return (await loss.data())[0];
 }
 
-async function create(plugin: typeof minimax, options: Record<string, unknown> = {}) {
+async function create(
+  plugin: typeof minimax,
+  options: Record<string, unknown> = {},
+  discriminator = { logits: 1, features: 2 },
+) {
   const parsed = plugin.options ? plugin.options.parse(options) : {};
   return await plugin.create({
     tf,
     layers: tfl,
     options: parsed,
     rng: createRng(1),
+    discriminator,
   }) as PluginContracts["loss"];
 }
 
@@ -87,6 +92,10 @@ Deno.test("feature matching is ||mean f(x) - mean f(G(z))||² (or L1) on the cho
     await value((await create(featureMatching, { layer: 0 })).generator!(inputs)),
     2 * 81,
   );
-  const bad = await create(featureMatching, { layer: 2 });
-  assert.throws(() => bad.generator!(inputs), /Cannot match layer 2: the discriminator has 2/);
+  // A layer D does not have is refused when the loss is created, before any step.
+  await assert.rejects(
+    () => create(featureMatching, { layer: 2 }),
+    /option layer 2 is out of range: the discriminator has 2 hidden layers \(0 to 1, or -1 to -2/,
+  );
+  await assert.rejects(() => create(featureMatching, { layer: -3 }), /out of range/);
 });

@@ -20,6 +20,8 @@ import { tf, tfl } from "../deps.ts";
 import { sha256Hex } from "../core/contract/digest.ts";
 import { hashConfig } from "../core/config/hash.ts";
 import { swapDirectory, writeJsonAtomic } from "../core/store/atomic.ts";
+import { cacheDirectory } from "../core/store/cache_directory.ts";
+import { lockFile } from "../core/store/file_lock.ts";
 import { loadModel, saveModel } from "../core/store/model_io.ts";
 import type { Dataset, DatasetInfo, EvaluationContext, Examples } from "../core/contract/plugin.ts";
 import { createRng, type Rng } from "../core/contract/rng.ts";
@@ -146,23 +148,6 @@ export const CNN: ClassifierArchitecture = {
   },
 };
 
-/** The cache root: `$GANTRY_CACHE`, else `$XDG_CACHE_HOME/gantry`, else `~/.cache/gantry`. */
-export function cacheDirectory(): string {
-  const env = (name: string) => Deno.env.get(name) || undefined;
-  const explicit = env("GANTRY_CACHE");
-  if (explicit) return explicit;
-  const xdg = env("XDG_CACHE_HOME");
-  if (xdg) return join(xdg, "gantry");
-  const home = env("HOME") ?? env("USERPROFILE");
-  if (!home) {
-    throw new Error(
-      "Cannot find a cache directory for the domain classifier: set GANTRY_CACHE " +
-        "(or XDG_CACHE_HOME or HOME)",
-    );
-  }
-  return join(home, ".cache", "gantry");
-}
-
 /** The training recipe with every default filled in, for `trainExamples` examples. */
 export function resolveTraining(
   options: TrainingOptions,
@@ -227,7 +212,10 @@ export async function loadClassifier(
     const cached = await readCached(path, dataset);
     if (cached) return cached;
   }
-  const lock = await acquireLock(`${path}.lock`, log);
+  const lock = await lockFile(
+    `${path}.lock`,
+    () => log(`Waiting for another process to train the domain classifier (${path})`),
+  );
   try {
     if (cache === "use") {
       // Another process may have trained it while this one waited for the lock.
@@ -607,33 +595,4 @@ async function readCached(path: string, dataset: Dataset): Promise<DomainClassif
         "(delete the directory to train it again)",
     );
   }
-}
-
-/** A held lock on the cache entry. */
-interface Lock {
-  release(): Promise<void>;
-}
-
-/**
- * Takes an exclusive lock on the file `path` (created if missing), waiting while another
- * process or worker holds it. The operating system releases a lock whose holder died, so a
- * crash never leaves the cache locked; the empty file stays.
- */
-async function acquireLock(path: string, log: (line: string) => void): Promise<Lock> {
-  const file = await Deno.open(path, { write: true, create: true });
-  try {
-    if (!(await file.tryLock(true))) {
-      log(`Waiting for another process to train the domain classifier (${path})`);
-      await file.lock(true);
-    }
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  return {
-    async release() {
-      await file.unlock();
-      file.close();
-    },
-  };
 }

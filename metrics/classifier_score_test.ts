@@ -87,6 +87,7 @@ Deno.test("classifier-score needs a labelled image dataset and at least one samp
       layers: undefined as never,
       options: classifierScorePlugin.options!.parse(options),
       rng: createRng(1),
+      discriminator: { logits: 1, features: 1 },
       dataset: dataset as never,
     });
   assert.throws(() => create({ shape: [2], kind: "points" }), /labelled image dataset/);

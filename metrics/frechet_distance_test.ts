@@ -157,6 +157,7 @@ Deno.test("frechet-distance refuses datasets without classes or a test split whe
       layers: undefined as never,
       options: frechetPlugin.options!.parse({}),
       rng: createRng(1),
+      discriminator: { logits: 1, features: 1 },
       dataset: dataset as never,
     });
   assert.throws(() => create({ shape: [2], kind: "points" }), /labelled image dataset/);

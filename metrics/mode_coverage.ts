@@ -12,7 +12,7 @@ export default definePlugin({
   name: "mode-coverage",
   description: "Modes captured, fraction of high-quality samples and reverse KL over modes",
   options: z.strictObject({
-    samples: z.int().positive().default(2500),
+    samples: z.int().positive().max(1_000_000).default(2500),
     within: z.number().positive().default(3),
   }),
   create: ({ options, dataset }) => {

@@ -14,6 +14,7 @@ Deno.test("semi-supervised-error counts argmax mistakes over the test split, in 
     options: semiSupervisedError.options!.parse({ batchSize: 2 }),
     rng: createRng(1),
     dataset: { shape: [1], kind: "points" },
+    discriminator: { logits: 3, features: 1 },
   });
   // Each test example's value is the class D's stub classifier picks: 0, 1, 1 against labels
   // 0, 1, 2, so one mistake in three.
@@ -32,7 +33,22 @@ Deno.test("semi-supervised-error counts argmax mistakes over the test split, in 
   assert.ok(Math.abs(numbers.semiSupervisedError - 1 / 3) < 1e-12);
   await assert.rejects(
     () => metric.evaluate({ ...context, classify: undefined }),
-    /needs semi-supervised mode/,
+    /not in semi-supervised mode/,
   );
   tf.dispose([test.x, test.labels]);
+});
+
+Deno.test("semi-supervised-error is refused when created for a D that does not classify", () => {
+  assert.throws(
+    () =>
+      semiSupervisedError.create({
+        tf,
+        layers: tfl,
+        options: semiSupervisedError.options!.parse({}),
+        rng: createRng(1),
+        dataset: { shape: [1], kind: "points" },
+        discriminator: { logits: 1, features: 1 },
+      }),
+    /needs semi-supervised mode \(config semiSupervised\)/,
+  );
 });

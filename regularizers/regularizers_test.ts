@@ -13,6 +13,7 @@ Deno.test("label smoothing turns L0 into cross-entropy with real target alpha", 
     layers: tfl,
     options: labelSmoothing.options!.parse({ alpha: 0.9 }),
     rng: createRng(1),
+    discriminator: { logits: 1, features: 1 },
   });
   const logits = [2, -1, 0.5];
   const real = { logits: tf.tensor2d(logits, [3, 1]), features: [] };
@@ -36,6 +37,7 @@ Deno.test("historical averaging: the penalty after three steps, by hand, and its
     layers: tfl,
     options: historicalAveraging.options!.parse({ discriminator: 0.5, generator: 0 }),
     rng: createRng(1),
+    discriminator: { logits: 1, features: 1 },
   });
   assert.equal(regularizer.generator, undefined);
   const theta = tf.variable(tf.tensor1d([1, -2]));
@@ -67,6 +69,7 @@ Deno.test("historical averaging: the penalty after three steps, by hand, and its
     layers: tfl,
     options: historicalAveraging.options!.parse({ discriminator: 0.5, generator: 0 }),
     rng: createRng(1),
+    discriminator: { logits: 1, features: 1 },
   });
   copy.loadState!({ ...state, discriminator0: (state.discriminator0 as tf.Tensor).clone() });
   assert.ok(Math.abs((await copy.discriminator!(inputs()).data())[0] - 12.5) < 1e-5);

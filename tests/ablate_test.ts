@@ -57,7 +57,10 @@ Deno.test("a grid runs every cell once, writes the summary and report, and a rer
     /^\| loss \| discriminator.addons \| modes \| highQuality \| reverseKL \| n \|/,
   );
   assert.equal(markdown.trim().split("\n").length, 2 + 6);
-  assert.match(markdown, /\| feature-matching \| minibatch-discrimination \| [\d.]+ ± [\d.]+ \|/);
+  assert.match(
+    markdown,
+    /\| feature-matching \| minibatch-discrimination\(kernels:4;dims:2\) \| [\d.]+ ± [\d.]+ \|/,
+  );
   assert.match(first.stdout, /report: {2}.*report.html/);
   const csv = await Deno.readTextFile(join(out, "summary.csv"));
   assert.match(csv, /^loss,discriminator.addons,modes_mean,modes_std,/);
@@ -116,6 +119,40 @@ Deno.test("killed with SIGKILL and rerun, every cell is done once and the summar
     await Deno.readTextFile(join(out, "summary.md")),
     await Deno.readTextFile(join(reference, "summary.md")),
   );
+});
+
+Deno.test("two runners started together on one grid train each cell once", async () => {
+  const { dir, path } = await writeGrid(60);
+  const reference = join(dir, "reference");
+  await ablate([path, "--out", reference]);
+  const out = join(dir, "out");
+  const [a, b] = await Promise.all([ablate([path, "--out", out]), ablate([path, "--out", out])]);
+  const results = await readResults(join(out, "results.jsonl"));
+  assert.equal(results.length, 12);
+  assert.equal(new Set(results.map((r) => r.cellId)).size, 12);
+  // Each runner saw the cells the other one was training as claimed, and skipped them.
+  const skipped = (stderr: string) => stderr.match(/another runner is training it/g)?.length ?? 0;
+  const trained = (stderr: string) => stderr.match(/^\[\d+\/\d+\] .*: ok in/gm)?.length ?? 0;
+  assert.equal(trained(a.stderr) + trained(b.stderr), 12, a.stderr + b.stderr);
+  assert.ok(skipped(a.stderr) + skipped(b.stderr) >= 1, a.stderr + b.stderr);
+  assert.equal(
+    await Deno.readTextFile(join(out, "summary.md")),
+    await Deno.readTextFile(join(reference, "summary.md")),
+  );
+});
+
+Deno.test("a grid with a cell that cannot be built is refused before any cell trains", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "grid.json");
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...grid(10), axes: { architecture: ["mlp", "dcgan"] }, seeds: [1] }),
+  );
+  const out = join(dir, "out");
+  const { code, stderr } = await runCli(["ablate", path, "--out", out]);
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, new RegExp(`Invalid config ${path}, cell architecture=dcgan,seed=1:`));
+  await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound);
 });
 
 Deno.test("two shards run apart and merged give the unsharded summary", async () => {
@@ -209,11 +246,14 @@ export default definePlugin({
       seeds: [1],
     }),
   );
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "core/cli/main.ts"), "ablate", path, "--out", join(dir, "out")],
-    env: { FLAKY_SEED: "1" },
-  }).output();
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  // The plugin reads its own variable: the sandbox allows it only when asked.
+  const flags = [path, "--out", join(dir, "out"), "--allow-env=FLAKY_SEED"];
+  const output = await runCli(["ablate", ...flags], { env: { FLAKY_SEED: "1" } });
+  assert.equal(output.code, 2, output.stderr);
+  assert.match(
+    output.stderr,
+    /1 cell\(s\) failed, 0 diverged \(exit code 2; --exit-zero exits 0\)/,
+  );
   const results = await readResults(join(dir, "out", "results.jsonl"));
   assert.deepEqual(results.map((r) => [r.label, r.status]), [
     ["generator=non-saturating,seed=1", "ok"],
@@ -222,4 +262,63 @@ export default definePlugin({
   assert.equal(results[1].error, 'Plugin loss "flaky" failed in generator: flaked');
   const markdown = await Deno.readTextFile(join(dir, "out", "summary.md"));
   assert.match(markdown, /\| flaky \|.*\| 0 \| 0 \| 1 \|/);
+  // A rerun trains nothing and still reports the failure, unless told not to.
+  assert.equal((await runCli(["ablate", ...flags])).code, 2);
+  assert.equal((await runCli(["ablate", ...flags, "--exit-zero"])).code, 0);
+});
+
+Deno.test("a grid with a diverged cell and no failed one exits 3", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    join(dir, "nan.ts"),
+    `import { definePlugin } from "${join(root, "mod.ts")}";
+export default definePlugin({
+  kind: "loss",
+  name: "nan",
+  create: ({ tf }) => ({ generator: ({ fake }) => tf.mul(NaN, tf.mean(fake.logits)) }),
+});
+`,
+  );
+  const path = join(dir, "grid.json");
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({
+      name: "nan",
+      base: { ...grid(10).base, plugins: ["./nan.ts"] },
+      axes: { "loss.generator": ["non-saturating", "nan"] },
+      seeds: [1],
+    }),
+  );
+  const output = await runCli(["ablate", path, "--out", join(dir, "out")]);
+  assert.equal(output.code, 3, output.stderr);
+  assert.match(output.stderr, /0 cell\(s\) failed, 1 diverged \(exit code 3/);
+  const results = await readResults(join(dir, "out", "results.jsonl"));
+  assert.deepEqual(results.map((r) => r.status), ["ok", "diverged"]);
+});
+
+Deno.test("a grid cell whose checkpoint cannot be read starts afresh, saying so", async () => {
+  const { dir, path } = await writeGrid(50);
+  const out = join(dir, "out");
+  await ablate([path, "--out", out]);
+  const resultsPath = join(out, "results.jsonl");
+  const lines = (await Deno.readTextFile(resultsPath)).trim().split("\n");
+  // The last cell as if killed after its checkpoint: no results line, and a torn weights file.
+  const last = JSON.parse(lines.at(-1)!);
+  await Deno.writeTextFile(resultsPath, lines.slice(0, -1).join("\n") + "\n");
+  await Deno.remove(join(out, "cells", last.cellId, "result.json"));
+  const weights = join(out, "cells", last.cellId, "checkpoint", "discriminator", "weights.bin");
+  await Deno.writeFile(weights, (await Deno.readFile(weights)).subarray(0, 10));
+  const rerun = await ablate([path, "--out", out]);
+  assert.match(
+    rerun.stderr,
+    new RegExp(
+      `cell ${
+        last.label.replace(/[()+]/g, "\\$&")
+      }: Cannot read the checkpoint of .*; starting the cell afresh`,
+    ),
+  );
+  const results = await readResults(resultsPath);
+  assert.equal(results.length, 12);
+  assert.equal(results.at(-1)!.status, "ok");
+  assert.deepEqual(results.at(-1)!.metrics, last.metrics);
 });

@@ -101,6 +101,114 @@ Deno.test("bad files and flags get clear errors", async () => {
   assert.match(flag.stderr, /stepz/);
 });
 
+Deno.test("what can be known before training is refused before anything is written", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "run");
+  // An earlier run in the directory: --overwrite must not remove it for a config that fails.
+  const earlier = await runCli(["train", await writeConfig(dir, tinyRing), "--out", out]);
+  assert.equal(earlier.code, 0, earlier.stderr);
+  const before = await Deno.readTextFile(join(out, "metrics.jsonl"));
+  const refused = async (config: unknown, pattern: RegExp) => {
+    const path = await writeConfig(dir, config, "bad.json");
+    const { code, stderr } = await runCli(["train", path, "--out", out, "--overwrite"]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, pattern);
+    assert.equal(await Deno.readTextFile(join(out, "metrics.jsonl")), before);
+  };
+  await refused(
+    { ...tinyRing, evaluate: { every: 10, metrics: ["semi-supervised-error"] } },
+    /metric "semi-supervised-error" failed in create: it needs semi-supervised mode/,
+  );
+  await refused(
+    { ...tinyRing, loss: { generator: { name: "feature-matching", options: { layer: 5 } } } },
+    /feature-matching" failed in create: option layer 5 is out of range: the discriminator has 1 hidden/,
+  );
+  await refused(
+    { ...tinyRing, architecture: "dcgan" },
+    /architecture "dcgan" failed in create: Cannot build dcgan for data of shape \[2\]/,
+  );
+  const both = await runCli(["train", join(dir, "bad.json"), "--resume", "--overwrite"]);
+  assert.equal(both.code, 1);
+  assert.match(both.stderr, /--resume and --overwrite contradict each other/);
+  for (const command of ["train", "ablate"]) {
+    const empty = await runCli([command, join(dir, "bad.json"), "--out", ""]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /Invalid --out "": expected a path/);
+  }
+});
+
+Deno.test("absurd sizes, bad numbers and long names are refused naming the option and its range", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "run");
+  const refused = async (config: unknown, pattern: RegExp) => {
+    const { code, stderr } = await runCli([
+      "train",
+      await writeConfig(dir, config, "bad.json"),
+      "--out",
+      out,
+    ]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, pattern);
+    await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound);
+  };
+  const huge = 1e12;
+  await refused({ ...tinyRing, train: { steps: 2, batchSize: huge } }, /train.batchSize: Too big/);
+  await refused({ ...tinyRing, train: { steps: 2, dSteps: huge } }, /train.dSteps: Too big/);
+  await refused(
+    { ...tinyRing, architecture: { name: "mlp", options: { latentDim: huge, hidden: [huge] } } },
+    /architecture.options.hidden\[0\]: Too big[^\n]*\n.*architecture.options.latentDim: Too big/s,
+  );
+  await refused(
+    {
+      ...tinyRing,
+      discriminator: { addons: [{ name: "minibatch-discrimination", options: { kernels: huge } }] },
+    },
+    /discriminator.addons\[0\].options.kernels: Too big: expected number to be <=10000/,
+  );
+  await refused(
+    { ...tinyRing, evaluate: { metrics: [{ name: "mode-coverage", options: { samples: huge } }] } },
+    /evaluate.metrics\[0\].options.samples: Too big/,
+  );
+  await refused({ ...tinyRing, name: "x".repeat(300) }, /name: expected at most 100 characters/);
+  // JSON's 1e999 is Infinity: shown as such, not as null.
+  const path = join(dir, "infinite.json");
+  await Deno.writeTextFile(
+    path,
+    '{ "dataset": "ring-8", "train": { "steps": 2, "batchSize": 1e999 } }',
+  );
+  const infinite = await runCli(["train", path, "--out", out]);
+  assert.match(infinite.stderr, /train.batchSize: .*\(got Infinity\)/);
+  const config = await writeConfig(dir, tinyRing);
+  for (
+    const [flags, message] of [
+      [
+        ["train", config, "--steps", "-5"],
+        /Invalid --steps "-5": expected a whole number from 1 to/,
+      ],
+      [
+        ["train", config, "--seed", "-1"],
+        /Invalid --seed "-1": expected a whole number from 0 to 2147483647/,
+      ],
+      [
+        ["ablate", config, "--workers", "-2"],
+        /Invalid --workers "-2": expected a whole number from 1 to 1024/,
+      ],
+      [
+        ["ablate", config, "--shard-count", "0"],
+        /Invalid --shard-count "0": expected a whole number from 1/,
+      ],
+      [
+        ["sample", dir, "--n", "10000000000"],
+        /Invalid --n "10000000000": expected a whole number from 1 to 10000/,
+      ],
+    ] as const
+  ) {
+    const { code, stderr } = await runCli([...flags]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, message);
+  }
+});
+
 Deno.test("--help describes train", async () => {
   const { code, stdout } = await runCli(["train", "--help"]);
   assert.equal(code, 0);

@@ -170,3 +170,39 @@ Deno.test("a crash between a checkpoint swap's renames: readers use checkpoint.o
   const names = [...Deno.readDirSync(out)].map((e) => e.name).filter((n) => n.startsWith("check"));
   assert.deepEqual(names, ["checkpoint"]);
 });
+
+Deno.test("a truncated checkpoint is named with its file; resuming a finished run keeps its time", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "config.json");
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...config, train: { ...config.train, steps: 50 } }),
+  );
+  const out = join(dir, "run");
+  assert.equal((await runCli(["train", path, "--out", out])).code, 0);
+  const trained = JSON.parse(await Deno.readTextFile(join(out, "result.json")));
+  const again = await runCli(["train", path, "--out", out, "--resume"]);
+  assert.equal(again.code, 0, again.stderr);
+  const resumed = JSON.parse(await Deno.readTextFile(join(out, "result.json")));
+  assert.ok(resumed.seconds >= trained.seconds * 0.9, `${resumed.seconds} < ${trained.seconds}`);
+
+  const weights = join(out, "checkpoint", "generator", "weights.bin");
+  const bytes = await Deno.readFile(weights);
+  await Deno.writeFile(weights, bytes.subarray(0, 100));
+  const truncated = new RegExp(
+    `Cannot read the checkpoint of ${out}: ${weights} has 100 bytes; model.json describes ` +
+      `${bytes.length} \\(the file is truncated or from another model\\)`,
+  );
+  for (const args of [["sample", out], ["eval", out], ["train", path, "--out", out, "--resume"]]) {
+    const { code, stderr } = await runCli(args);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, truncated);
+  }
+  const state = join(out, "checkpoint", "state.json");
+  await Deno.writeTextFile(state, (await Deno.readTextFile(state)).slice(0, 40));
+  const broken = await runCli(["train", path, "--out", out, "--resume"]);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, new RegExp(`${state} is not valid JSON .*--overwrite`));
+  // --overwrite starts afresh over it.
+  assert.equal((await runCli(["train", path, "--out", out, "--overwrite"])).code, 0);
+});

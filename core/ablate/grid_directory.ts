@@ -2,14 +2,16 @@
  * A grid's output directory, OUT/. This module alone knows its layout; the runner and the
  * report ask it.
  *
- * | file             | what                                                   |
- * | ---------------- | ------------------------------------------------------ |
- * | `grid.json`      | the grid last run here, with its cells' ids and labels |
- * | `results.jsonl`  | one line per finished cell (its format: `results.ts`)  |
- * | `cells/<id>/`    | each cell's run directory                              |
- * | `summary.csv`    | the summary, one row per combination of axis values    |
- * | `summary.md`     | the same as a Markdown table                           |
- * | `report.html`    | the self-contained report                              |
+ * | file                 | what                                                      |
+ * | -------------------- | --------------------------------------------------------- |
+ * | `grid.json`          | the grid last run here, with its cells' ids and labels    |
+ * | `results.jsonl`      | one line per finished cell (its format: `results.ts`)     |
+ * | `cells/<id>/`        | each cell's run directory                                 |
+ * | `claims/<id>.lock`   | locked (an OS file lock) by the runner training that cell |
+ * | `claims/report.lock` | locked by the runner writing the summary and the report   |
+ * | `summary.csv`        | the summary, one row per combination of axis values       |
+ * | `summary.md`         | the same as a Markdown table                              |
+ * | `report.html`        | the self-contained report                                 |
  *
  * @module
  */
@@ -24,7 +26,13 @@ export function gridFiles(outDir: string) {
     summaryCsv: join(outDir, "summary.csv"),
     summaryMarkdown: join(outDir, "summary.md"),
     report: join(outDir, "report.html"),
+    reportLock: join(outDir, "claims", "report.lock"),
   };
+}
+
+/** The lock file a runner holds while it trains a cell. */
+export function cellClaim(outDir: string, cellId: string): string {
+  return join(outDir, "claims", `${cellId}.lock`);
 }
 
 /** The run directory of a cell. */
@@ -38,9 +46,13 @@ export interface GridRecord {
   cells: { index: number; id: string; label: string }[];
 }
 
-/** Creates OUT/ and OUT/cells/ and records the grid about to run there in grid.json. */
+/**
+ * Creates OUT/, OUT/cells/ and OUT/claims/ and records the grid about to run there in
+ * grid.json.
+ */
 export async function writeGridRecord(outDir: string, grid: Grid, cells: Cell[]): Promise<void> {
   await Deno.mkdir(join(outDir, "cells"), { recursive: true });
+  await Deno.mkdir(join(outDir, "claims"), { recursive: true });
   await writeJsonAtomic(join(outDir, "grid.json"), {
     ...grid,
     cells: cells.map(({ index, id, label }) => ({ index, id, label })),

@@ -10,7 +10,7 @@ import { cellDir, gridFiles, readGridRecord } from "./grid_directory.ts";
 import { renderReport, type ReportCell } from "./report_html.ts";
 import { readResults, type ResultLine } from "./results.ts";
 import {
-  groupOf,
+  groupKey,
   summarize,
   type Summary,
   summaryCsv,
@@ -74,7 +74,7 @@ export async function writeReport(inputs: string[], outDir: string): Promise<Rep
   const summary = summarize(results);
   const cells: ReportCell[] = await Promise.all(summary.rows.map(async (row) => {
     const members = [...seen.values()]
-      .filter(({ line }) => groupOf(line.label) === row.group)
+      .filter(({ line }) => groupKey(line) === row.key)
       .sort((a, b) => a.line.index - b.line.index);
     const runs = await Promise.all(members.map(async ({ line, dir }) => ({
       seed: line.seed,
@@ -83,7 +83,7 @@ export async function writeReport(inputs: string[], outDir: string): Promise<Rep
     })));
     const first = members.find(({ line }) => line.status === "ok") ?? members[0];
     const samplePng = await lastSamplePng(cellDir(first.dir, first.line.cellId));
-    return { label: row.group || "(base)", runs, ...(samplePng ? { samplePng } : {}) };
+    return { label: row.label || "(base)", runs, ...(samplePng ? { samplePng } : {}) };
   }));
   await Deno.mkdir(outDir, { recursive: true });
   const markdown = summaryMarkdown(summary);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RunResult } from "../store/run_records.ts";
+import { parseRecord, recordJson, type RunResult } from "../store/run_records.ts";
 
 /** One line of results.jsonl. */
 export interface ResultLine {
@@ -36,7 +36,7 @@ export async function appendResult(path: string, line: ResultLine): Promise<void
       await file.read(last);
     }
     const torn = size > 0 && last[0] !== 0x0a;
-    const bytes = new TextEncoder().encode(`${torn ? "\n" : ""}${JSON.stringify(line)}\n`);
+    const bytes = new TextEncoder().encode(`${torn ? "\n" : ""}${recordJson(line)}\n`);
     const written = await file.write(bytes);
     if (written !== bytes.length) throw new Error(`Short write to ${path}`);
   } finally {
@@ -60,7 +60,7 @@ export async function readResults(path: string): Promise<ResultLine[]> {
   const lines = text.split("\n").filter((line) => line.trim());
   return lines.flatMap((line, i) => {
     try {
-      return [JSON.parse(line) as ResultLine];
+      return [parseRecord(line) as ResultLine];
     } catch (error) {
       const start = '{"cellId":';
       if (line.startsWith(start) || start.startsWith(line)) return [];

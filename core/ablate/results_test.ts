@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { appendResult, readResults, type ResultLine } from "./results.ts";
+import { builtinRegistry } from "../../builtins.ts";
+import { expandGrid, parseGrid } from "../config/grid.ts";
 import { summarize, summaryCsv, summaryMarkdown } from "./summary.ts";
 
 const line = (
@@ -29,7 +31,7 @@ Deno.test("the summary pools seeds: mean ± sample std over ok seeds, with count
     line("loss=b,seed=2", 4, "failed"),
   ]);
   assert.deepEqual(summary.axes, ["loss"]);
-  assert.deepEqual(summary.rows.map((r) => [r.group, r.n, r.diverged, r.failed]), [
+  assert.deepEqual(summary.rows.map((r) => [r.label, r.n, r.diverged, r.failed]), [
     ["loss=a", 2, 1, 0],
     ["loss=b", 1, 0, 1],
   ]);
@@ -45,6 +47,50 @@ Deno.test("the summary pools seeds: mean ± sample std over ok seeds, with count
     summaryCsv(summary),
     `loss,modes_mean,modes_std,n,diverged,failed\na,7,${Math.SQRT2},2,1,0\nb,4,,1,0,1\n`,
   );
+});
+
+Deno.test("two values of an axis with one name are two rows with labels that tell them apart", async () => {
+  const grid = parseGrid({
+    name: "optimizers",
+    base: { dataset: "ring-8" },
+    axes: {
+      "train.optimizer": [{ name: "adam", lr: 0.001 }, { name: "adam", lr: 0.01 }, { name: "sgd" }],
+    },
+    seeds: [1, 2],
+  });
+  const cells = await expandGrid(grid, builtinRegistry());
+  assert.deepEqual(cells.map((cell) => cell.label), [
+    "optimizer=adam(lr:0.001),seed=1",
+    "optimizer=adam(lr:0.001),seed=2",
+    "optimizer=adam(lr:0.01),seed=1",
+    "optimizer=adam(lr:0.01),seed=2",
+    "optimizer=sgd,seed=1",
+    "optimizer=sgd,seed=2",
+  ]);
+  const summary = summarize(cells.map((cell) => ({
+    cellId: cell.id,
+    label: cell.label,
+    overrides: cell.overrides,
+    seed: cell.seed,
+    status: "ok",
+    seconds: 1,
+    backend: "cpu",
+    metrics: { modes: cell.index },
+    index: cell.index,
+  })));
+  assert.deepEqual(summary.rows.map((row) => [row.n, row.stats.modes?.mean]), [
+    [2, 0.5],
+    [2, 2.5],
+    [2, 4.5],
+  ]);
+  assert.match(summaryMarkdown(summary), /\| adam\(lr:0.001\) \| 0.5 ± 0.7071 \| 2 \|/);
+  // Results pool by their axis values, never by label: equal labels of different values stay apart.
+  const same = (lr: number, index: number): ResultLine => ({
+    ...line("optimizer=adam,seed=1", index, "ok", index),
+    overrides: { "train.optimizer": { name: "adam", lr } },
+  });
+  const apart = summarize([same(0.001, 0), same(0.01, 1)]);
+  assert.deepEqual(apart.rows.map((row) => row.n), [1, 1]);
 });
 
 Deno.test("results.jsonl: whole lines appended; a line torn by a crash is skipped", async () => {

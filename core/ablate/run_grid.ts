@@ -1,7 +1,8 @@
 /**
  * The ablation runner: runs a grid's cells (or one shard of them) in Deno workers, appends each
  * finished cell to results.jsonl, and on a rerun skips what is there and restarts what was
- * interrupted.
+ * interrupted. A runner claims a cell (an OS file lock) while it trains it, so runners sharing
+ * a directory (a requeued job beside the old one, overlapping shards) train each cell once.
  *
  * @module
  */
@@ -9,7 +10,8 @@ import type { Cell, Grid } from "../config/grid.ts";
 import { backendRequest, type ExperimentConfig } from "../config/schema.ts";
 import type { RunResult } from "../store/run_records.ts";
 import type { Progress } from "../train/loop.ts";
-import { cellDir, gridFiles, writeGridRecord } from "./grid_directory.ts";
+import { lockFile } from "../store/file_lock.ts";
+import { cellClaim, cellDir, gridFiles, writeGridRecord } from "./grid_directory.ts";
 import { appendResult, readResults, type ResultLine } from "./results.ts";
 
 /** What the runner sends a worker. */
@@ -37,6 +39,8 @@ export type AblateEvent =
   | { type: "plan"; total: number; skipped: number; pending: number }
   | { type: "start"; cell: Cell }
   | { type: "progress"; cell: Cell; progress: Progress }
+  /** Not trained here: another runner holds its claim, or finished it since the plan. */
+  | { type: "skip"; cell: Cell; reason: "claimed" | "done" }
   | { type: "done"; cell: Cell; result: ResultLine };
 
 /** Options of {@linkcode runGrid}. */
@@ -141,9 +145,20 @@ export async function runGrid(
     let worker = newWorker();
     try {
       for (let cell = queue.shift(); cell; cell = queue.shift()) {
-        if (!(await runOne(worker, cell))) {
-          worker.terminate();
-          worker = newWorker();
+        const claim = await lockFile(cellClaim(options.outDir, cell.id));
+        if (!claim) {
+          options.onEvent?.({ type: "skip", cell, reason: "claimed" });
+          continue;
+        }
+        try {
+          const finished = (await readResults(resultsPath)).some((line) => line.cellId === cell.id);
+          if (finished) options.onEvent?.({ type: "skip", cell, reason: "done" });
+          else if (!(await runOne(worker, cell))) {
+            worker.terminate();
+            worker = newWorker();
+          }
+        } finally {
+          await claim.release();
         }
       }
     } finally {

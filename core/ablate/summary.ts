@@ -4,11 +4,16 @@
  *
  * @module
  */
+import { axisFormats } from "../config/grid.ts";
+import { sortedJson } from "../config/hash.ts";
 import type { ResultLine } from "./results.ts";
 
-/** The label without its seed: the summary row a result pools into. */
-export function groupOf(label: string): string {
-  return label.replace(/(^|,)seed=\d+$/, "");
+/**
+ * The summary row a result pools into: its axis values (the cell's config but for its seed,
+ * since every cell of a grid starts from one base), never its label.
+ */
+export function groupKey(result: Pick<ResultLine, "overrides">): string {
+  return sortedJson(result.overrides);
 }
 
 /** One row per combination of axis values, seeds pooled. */
@@ -16,7 +21,10 @@ export interface Summary {
   axes: string[];
   metrics: string[];
   rows: {
-    group: string;
+    /** {@linkcode groupKey} of the row's results. */
+    key: string;
+    /** The first result's label without its seed. */
+    label: string;
     values: Record<string, unknown>;
     n: number;
     diverged: number;
@@ -36,21 +44,23 @@ export function summarize(results: ResultLine[]): Summary {
   const metrics = [...new Set(sorted.flatMap((r) => Object.keys(r.metrics)))];
   const groups = new Map<string, ResultLine[]>();
   for (const result of sorted) {
-    const group = groupOf(result.label);
-    groups.set(group, [...(groups.get(group) ?? []), result]);
+    const key = groupKey(result);
+    groups.set(key, [...(groups.get(key) ?? []), result]);
   }
-  const rows = [...groups].map(([group, members]) => {
+  const rows = [...groups].map(([key, members]) => {
     const ok = members.filter((r) => r.status === "ok");
     const stats = Object.fromEntries(metrics.map((metric) => {
       const values = ok.map((r) => r.metrics[metric]).filter((v) => typeof v === "number");
       if (!values.length) return [metric, undefined];
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      if (values.length < 2) return [metric, { mean }];
+      // One seed has no spread; a NaN or infinite seed makes the mean so, shown alone.
+      if (values.length < 2 || !Number.isFinite(mean)) return [metric, { mean }];
       const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
       return [metric, { mean, std: Math.sqrt(variance) }];
     }));
     return {
-      group,
+      key,
+      label: members[0].label.replace(/(^|,)seed=\d+$/, ""),
       values: members[0].overrides,
       n: ok.length,
       diverged: members.filter((r) => r.status === "diverged").length,
@@ -63,20 +73,22 @@ export function summarize(results: ResultLine[]): Summary {
 
 const format = (value: number) => String(Number(value.toPrecision(4)));
 
-/** A cell's value on an axis; empty where the cell leaves that path at the base config's. */
-function axisText(value: unknown): string {
-  if (value === undefined) return "";
-  if (Array.isArray(value)) return value.length ? value.map(axisText).join("+") : "none";
-  if (value && typeof value === "object" && "name" in value) return String(value.name);
-  return typeof value === "string" ? value : JSON.stringify(value);
+/**
+ * How each axis's values read in the table (as in the labels); empty where a row leaves that
+ * path at the base config's.
+ */
+function axisTexts(summary: Summary): (axis: string, value: unknown) => string {
+  const formats = axisFormats(summary.rows.map((row) => row.values));
+  return (axis, value) => value === undefined ? "" : formats[axis](value);
 }
 
 /** The summary as a table of strings: axes, `mean ± std` per metric, n, diverged, failed. */
 export function summaryTable(summary: Summary): { columns: string[]; rows: string[][] } {
+  const axisText = axisTexts(summary);
   return {
     columns: [...summary.axes, ...summary.metrics, "n", "diverged", "failed"],
     rows: summary.rows.map((row) => [
-      ...summary.axes.map((axis) => axisText(row.values[axis])),
+      ...summary.axes.map((axis) => axisText(axis, row.values[axis])),
       ...summary.metrics.map((metric) => {
         const stat = row.stats[metric];
         if (!stat) return "";
@@ -93,6 +105,7 @@ export function summaryTable(summary: Summary): { columns: string[]; rows: strin
 
 /** The summary as CSV: axes, then `<metric>_mean` and `<metric>_std` columns, n, diverged, failed. */
 export function summaryCsv(summary: Summary): string {
+  const axisText = axisTexts(summary);
   const quote = (text: string) => /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   const header = [
     ...summary.axes,
@@ -102,7 +115,7 @@ export function summaryCsv(summary: Summary): string {
     "failed",
   ];
   const lines = summary.rows.map((row) => [
-    ...summary.axes.map((axis) => axisText(row.values[axis])),
+    ...summary.axes.map((axis) => axisText(axis, row.values[axis])),
     ...summary.metrics.flatMap((m) => {
       const stat = row.stats[m];
       return stat ? [String(stat.mean), stat.std === undefined ? "" : String(stat.std)] : ["", ""];

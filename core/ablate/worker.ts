@@ -26,6 +26,8 @@ self.onmessage = async ({ data: job }: MessageEvent<CellJob>) => {
       outDir: job.outDir,
       source: job.label,
       resume: true,
+      onUnreadableCheckpoint: (error) =>
+        console.error(`gantry: cell ${job.label}: ${error.message}; starting the cell afresh`),
       onProgress: (progress) => post({ type: "progress", progress }),
     });
     post({ type: "done", result });

@@ -6,14 +6,21 @@
  */
 import { dirname, join } from "node:path";
 import { registryWith } from "../../builtins.ts";
+import { gridFiles } from "../ablate/grid_directory.ts";
+import { buildCells } from "../ablate/preflight.ts";
+import { readResults } from "../ablate/results.ts";
 import { writeReport } from "../ablate/report.ts";
-import { type AblateEvent, runGrid } from "../ablate/run_grid.ts";
+import { type AblateEvent, runGrid, shardCells } from "../ablate/run_grid.ts";
 import { pluginModuleUrl } from "../contract/load_plugins.ts";
-import { expandGrid, parseGrid } from "../config/grid.ts";
+import { type Cell, expandGrid, parseGrid } from "../config/grid.ts";
+import type { Registry } from "../contract/registry.ts";
 import { loadConfigFile } from "../config/load_file.ts";
 import { applyOverrides } from "../config/overrides.ts";
 import { backendRequest } from "../config/schema.ts";
-import { command, integerFlag, UsageError } from "./flags.ts";
+import { lockFile } from "../store/file_lock.ts";
+import { UsageError } from "../contract/errors.ts";
+import { command, integerFlag, pathFlag } from "./flags.ts";
+import { explainRefusal } from "./permissions.ts";
 import { formatDuration, formatMetrics, stderrWriter } from "./progress.ts";
 import { printReport } from "./report.ts";
 import { resolveShard } from "./shard.ts";
@@ -36,7 +43,11 @@ Options:
   --threads N        wasm's threads per cell (1 to 8; --workers x threads at most the cores)
   --steps N          training steps for every cell
   --plugin P         plugin module, a path or an http(s) URL; repeatable
-  --help             this text`;
+  --exit-zero        exit 0 when cells failed or diverged (the grid still runs past them)
+  --help             this text
+
+Exit codes: 0 every cell of this shard ok, 1 bad grid or arguments, 2 a cell failed, 3 a cell
+diverged (and none failed).`;
 
 /** `deno task ablate GRID ...`; resolves to the exit code. */
 export const ablateCommand = command({
@@ -44,19 +55,21 @@ export const ablateCommand = command({
   flags: {
     string: ["out", "workers", "shard", "shard-count", "backend", "threads", "steps"],
     strings: ["plugin"],
+    boolean: ["exit-zero"],
   },
   positionals: { name: "GRID file" },
   run: async (values, [path]) => {
     const workers = integerFlag("workers", values.workers) ?? 1;
-    if (workers < 1) throw new UsageError("Invalid --workers 0: expected at least 1");
-    const steps = integerFlag("steps", values.steps);
+    const overrides = {
+      backend: values.backend,
+      threads: integerFlag("threads", values.threads),
+      steps: integerFlag("steps", values.steps),
+    };
+    const shardCount = integerFlag("shard-count", values["shard-count"]);
+    const out = pathFlag("out", values.out);
     const raw = await loadConfigFile(path, "grid") as { base?: unknown };
     if (raw && typeof raw === "object" && "base" in raw) {
-      raw.base = applyOverrides(raw.base, {
-        backend: values.backend,
-        threads: integerFlag("threads", values.threads),
-        steps,
-      });
+      raw.base = applyOverrides(raw.base, overrides);
     }
     const grid = parseGrid(raw, path);
     const basePlugins = Array.isArray(grid.base.plugins) ? grid.base.plugins as string[] : [];
@@ -66,20 +79,45 @@ export const ablateCommand = command({
     ];
     const registry = await registryWith(pluginUrls);
     const cells = await expandGrid(grid, registry, path);
-    const shard = resolveShard(
-      values.shard,
-      integerFlag("shard-count", values["shard-count"]) ?? grid.shards,
-      (name) => Deno.env.get(name),
-    );
+    const shard = resolveShard(values.shard, shardCount ?? grid.shards, (n) => Deno.env.get(n));
     checkCores(workers, cells.map((cell) => backendRequest(cell.config.backend).threads));
-    const outDir = values.out ?? join("runs", grid.name);
+    const outDir = out ?? join("runs", grid.name);
+    const done = new Set((await readResults(gridFiles(outDir).results)).map((r) => r.cellId));
+    await checkBuilds(
+      shardCells(cells, shard).filter((cell) => !done.has(cell.id)),
+      registry,
+      path,
+    );
     console.error(
       `gantry: grid ${grid.name} (${cells.length} cells)` +
         (shard ? `, shard ${shard.index + 1}/${shard.count}` : "") + ` -> ${outDir}`,
     );
-    await runGrid(grid, cells, { outDir, workers, shard, pluginUrls, onEvent: printer(workers) });
-    printReport(await writeReport([outDir], outDir));
-    return 0;
+    const results = await runGrid(grid, cells, {
+      outDir,
+      workers,
+      shard,
+      pluginUrls,
+      onEvent: printer(workers),
+    });
+    // Runners sharing OUT write the summary one at a time, each from every result so far.
+    const lock = await lockFile(gridFiles(outDir).reportLock, () => {});
+    try {
+      printReport(await writeReport([outDir], outDir));
+    } finally {
+      await lock.release();
+    }
+    const mine = new Set(shardCells(cells, shard).map((cell) => cell.id));
+    const count = (status: string) =>
+      results.filter((r) => mine.has(r.cellId) && r.status === status).length;
+    const [failed, diverged] = [count("failed"), count("diverged")];
+    const code = values["exit-zero"] ? 0 : failed ? 2 : diverged ? 3 : 0;
+    if (failed || diverged) {
+      console.error(
+        `gantry: ${failed} cell(s) failed, ${diverged} diverged` +
+          (code ? ` (exit code ${code}; --exit-zero exits 0)` : ""),
+      );
+    }
+    return code;
   },
 });
 
@@ -97,6 +135,21 @@ export function checkCores(
         `exceed this machine's ${cores} cores: lower --workers or --threads`,
     );
   }
+}
+
+/**
+ * Builds every cell still to train once before the first step, showing progress: a cell that
+ * cannot be built refuses the grid now, with nothing written.
+ */
+async function checkBuilds(cells: Cell[], registry: Registry, source: string) {
+  if (!cells.length) return;
+  const stderr = stderrWriter();
+  const started = performance.now();
+  await buildCells(cells, registry, source, (_, i) => {
+    if (stderr.interactive) stderr.status(`gantry: building cell ${i + 1}/${cells.length}`);
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  stderr.line(`gantry: every cell to train builds (${cells.length} checked in ${seconds}s)`);
 }
 
 /** Prints the runner's events: a line per finished cell and the running cells' progress. */
@@ -118,6 +171,15 @@ function printer(workers: number) {
       console.error(
         `gantry: ${event.total} cells, ${event.skipped} already done, ${event.pending} to run on ${workers} worker(s)`,
       );
+    } else if (event.type === "skip") {
+      total--;
+      stderr.line(
+        `${event.cell.label}: ${
+          event.reason === "claimed"
+            ? "skipped, another runner is training it"
+            : "done by another runner"
+        }`,
+      );
     } else if (event.type === "start") {
       running.set(event.cell.label, "starting");
     } else if (event.type === "progress") {
@@ -134,7 +196,7 @@ function printer(workers: number) {
       const { status, seconds, metrics, error } = event.result;
       stderr.line(
         `[${finished}/${total}] ${event.cell.label}: ${status} in ${seconds}s ` +
-          formatMetrics(metrics) + (error ? ` (${error})` : "") + ` - ETA ${eta()}`,
+          formatMetrics(metrics) + (error ? ` (${explainRefusal(error)})` : "") + ` - ETA ${eta()}`,
       );
     }
   };

@@ -4,7 +4,8 @@
  * @module
  */
 import { evaluateRun, type PluginName } from "../evaluate/evaluate_run.ts";
-import { backendFlag, command, UsageError } from "./flags.ts";
+import { UsageError } from "../contract/errors.ts";
+import { backendFlag, command } from "./flags.ts";
 import { formatMetrics } from "./progress.ts";
 
 const HELP = `Usage: deno task eval RUN [--dataset NAME|idx] [--images F --labels F] [--metrics a,b]

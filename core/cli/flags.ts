@@ -6,9 +6,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { BackendName } from "../backend/select.ts";
-
-/** Thrown for bad command-line arguments; the CLI prints it and exits with code 1. */
-export class UsageError extends Error {}
+import { MAX_WASM_THREADS } from "../backend/wasm_threads.ts";
+import { UsageError } from "../contract/errors.ts";
 
 /** A command's flags by kind: taking a value, taking one each time (repeatable), switches. */
 export interface Flags {
@@ -76,7 +75,7 @@ export function command<const F extends Flags>(spec: CommandSpec<F>) {
       KINDS.flatMap((kind) => (spec.flags[kind] ?? []).map((name) => [name, descriptor(kind)])),
     );
     const { values, positionals } = parseArgs({
-      args,
+      args: negativeValues(args, spec.flags),
       allowPositionals: spec.positionals !== undefined,
       options: { ...options, help: { type: "boolean", default: false } },
     });
@@ -96,13 +95,61 @@ export function command<const F extends Flags>(spec: CommandSpec<F>) {
   };
 }
 
-/** The whole number a flag gives, or undefined when the flag is absent. */
+/**
+ * `--flag -5` as `--flag=-5` for a flag that takes a value, so that a negative number reaches
+ * the flag's own check instead of reading as an option.
+ */
+function negativeValues(args: string[], flags: Flags): string[] {
+  const valued = new Set([...(flags.string ?? []), ...(flags.strings ?? [])].map((f) => `--${f}`));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (valued.has(args[i]) && /^-\d/.test(args[i + 1] ?? "")) out.push(`${args[i]}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
+/** The whole numbers each numeric flag takes, inclusive. */
+const RANGES: Record<string, [number, number]> = {
+  steps: [1, 1e9],
+  seed: [0, 2 ** 31 - 1],
+  workers: [1, 1024],
+  threads: [1, MAX_WASM_THREADS],
+  "shard-count": [1, 1e6],
+  n: [1, 10_000],
+};
+
+/**
+ * The whole number a flag gives, or undefined when the flag is absent; a value that is not a
+ * whole number in the flag's range is refused with the range.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { integerFlag } from "./flags.ts";
+ *
+ * assert.equal(integerFlag("steps", "300"), 300);
+ * assert.throws(() => integerFlag("workers", "-2"), /Invalid --workers "-2": expected a whole number from 1 to 1024/);
+ * ```
+ */
 export function integerFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) {
-    throw new UsageError(`Invalid --${name} ${JSON.stringify(value)}: expected a whole number`);
+  const [min, max] = RANGES[name] ?? [0, Number.MAX_SAFE_INTEGER];
+  const number = Number(value);
+  if (!/^-?\d+$/.test(value) || number < min || number > max) {
+    throw new UsageError(
+      `Invalid --${name} ${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`,
+    );
   }
-  return Number(value);
+  return number;
+}
+
+/** A flag naming a file or directory, or undefined when the flag is absent; never empty. */
+export function pathFlag(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !value.trim()) {
+    throw new UsageError(`Invalid --${name} ${JSON.stringify(value)}: expected a path`);
+  }
+  return value;
 }
 
 const BACKEND_CHOICES: readonly BackendName[] = ["auto", "webgpu", "wasm", "cpu"];

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { ConfigError } from "../contract/errors.ts";
+import { ConfigError, UsageError } from "../contract/errors.ts";
 import { ablateCommand } from "./ablate.ts";
 import { evalCommand } from "./eval.ts";
-import { UsageError } from "./flags.ts";
+import { explainRefusal } from "./permissions.ts";
 import { pluginsCommand } from "./plugins.ts";
 import { reportCommand } from "./report.ts";
 import { sampleCommand } from "./sample.ts";
@@ -38,7 +38,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     // A stack trace helps only when debugging gantry itself.
     const debug = Deno.env.get("GANTRY_DEBUG") && !(error instanceof ConfigError);
-    console.error(error instanceof Error && !debug ? error.message : error);
+    console.error(error instanceof Error && !debug ? explainRefusal(error.message) : error);
     return 1;
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { type ReportFiles, writeReport } from "../ablate/report.ts";
-import { command } from "./flags.ts";
+import { command, pathFlag } from "./flags.ts";
 
 const HELP = `Usage: deno task report DIR... [--out DIR]
 
@@ -17,7 +17,7 @@ export const reportCommand = command({
   flags: { string: ["out"] },
   positionals: { name: "DIR", many: true },
   run: async (values, positionals) => {
-    printReport(await writeReport(positionals, values.out ?? positionals[0]));
+    printReport(await writeReport(positionals, pathFlag("out", values.out) ?? positionals[0]));
     return 0;
   },
 });

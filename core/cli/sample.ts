@@ -4,7 +4,7 @@
  * @module
  */
 import { sampleRun } from "../evaluate/sample_run.ts";
-import { backendFlag, command, integerFlag, UsageError } from "./flags.ts";
+import { backendFlag, command, integerFlag, pathFlag } from "./flags.ts";
 
 const HELP = `Usage: deno task sample RUN [--n 64] [--out FILE.png] [--seed N] [--backend B]
                         [--plugin MODULE]...
@@ -21,11 +21,10 @@ export const sampleCommand = command({
   positionals: { name: "RUN directory" },
   run: async (values, [runDir]) => {
     const n = integerFlag("n", values.n) ?? 64;
-    if (n < 1) throw new UsageError("Invalid --n 0: expected at least 1");
     const drawn = await sampleRun(runDir, {
       n,
       seed: integerFlag("seed", values.seed),
-      out: values.out,
+      out: pathFlag("out", values.out),
       backend: backendFlag(values.backend ?? "auto"),
       plugins: values.plugin.length ? values.plugin : undefined,
     });

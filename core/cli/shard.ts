@@ -5,7 +5,7 @@
  * @module
  */
 import type { Shard } from "../ablate/run_grid.ts";
-import { UsageError } from "./flags.ts";
+import { UsageError } from "../contract/errors.ts";
 
 /** The shard from --shard, else from a Slurm array or a Kubernetes Indexed Job. */
 export function resolveShard(

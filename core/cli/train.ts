@@ -12,7 +12,9 @@ import { applyOverrides } from "../config/overrides.ts";
 import { parseConfig } from "../config/schema.ts";
 import { runPaths } from "../store/run_directory.ts";
 import { trainExperiment } from "../train/train.ts";
-import { command, integerFlag } from "./flags.ts";
+import { UsageError } from "../contract/errors.ts";
+import { command, integerFlag, pathFlag } from "./flags.ts";
+import { explainRefusal } from "./permissions.ts";
 import { formatMetrics, formatProgress, stderrWriter } from "./progress.ts";
 
 const HELP = `Usage: deno task train CONFIG [options]
@@ -45,6 +47,13 @@ export const trainCommand = command({
   },
   positionals: { name: "CONFIG file" },
   run: async (values, [path]) => {
+    if (values.resume && values.overwrite) {
+      throw new UsageError(
+        "--resume and --overwrite contradict each other: --resume continues the earlier run, " +
+          "--overwrite removes it; give one",
+      );
+    }
+    const out = pathFlag("out", values.out);
     const raw = applyOverrides(await loadConfigFile(path), {
       backend: values.backend,
       threads: integerFlag("threads", values.threads),
@@ -57,7 +66,7 @@ export const trainCommand = command({
       ...config.plugins.map((p) => pluginModuleUrl(p, dirname(path))),
     ]);
     const experiment = resolveExperiment(config, registry, path);
-    const outDir = values.out ?? join("runs", config.name);
+    const outDir = out ?? join("runs", config.name);
     const stderr = stderrWriter();
     const result = await trainExperiment(experiment, {
       registry,
@@ -79,7 +88,7 @@ export const trainCommand = command({
       `${result.status}: ${result.steps} steps in ${result.seconds}s on ${result.backend}` +
         (metrics ? `; ${metrics}` : ""),
     );
-    if (result.error) console.error(`error: ${result.error}`);
+    if (result.error) console.error(`error: ${explainRefusal(result.error)}`);
     const outputs = runPaths(outDir);
     console.log(`samples: ${outputs.samples}`);
     console.log(`metrics: ${outputs.metrics}`);

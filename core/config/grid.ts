@@ -8,7 +8,7 @@ import { z } from "../../deps.ts";
 import { ConfigError } from "../contract/errors.ts";
 import type { Registry } from "../contract/registry.ts";
 import { resolveConfig } from "./experiment.ts";
-import { hashExperiment } from "./hash.ts";
+import { hashExperiment, sortedJson } from "./hash.ts";
 import { zodIssues } from "./issues.ts";
 import type { ExperimentConfig, ExperimentInput } from "./schema.ts";
 
@@ -16,7 +16,9 @@ const combination = z.record(z.string(), z.unknown());
 
 /** The schema of a grid. */
 export const gridSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+  name: z.string().max(100, {
+    error: "expected at most 100 characters (it names the output directory)",
+  }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
     error: "expected letters, digits, '.', '_' or '-' (it names the output directory)",
   }),
   /** The config every cell starts from. */
@@ -119,16 +121,57 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   node[keys.at(-1)!] = structuredClone(value);
 }
 
-/** How a value reads in a label: names for plugins, `a+b` for lists, `none` for `[]`. */
+/**
+ * How a value reads in a label: names for plugins with their other settings (`adam(lr:0.01)`,
+ * `minibatch-discrimination(kernels:4)`), `a+b` for lists, `none` for `[]`.
+ */
 function formatValue(value: unknown): string {
   if (Array.isArray(value)) return value.length ? value.map(formatValue).join("+") : "none";
   if (value && typeof value === "object") {
-    const { name, options } = value as { name?: unknown; options?: Record<string, unknown> };
+    const { name, options, ...rest } = value as Record<string, unknown>;
     if (typeof name !== "string") return JSON.stringify(value);
-    const extra = Object.entries(options ?? {}).map(([k, v]) => `${k}:${formatValue(v)}`);
+    const settings = options && typeof options === "object" && !Array.isArray(options)
+      ? { ...rest, ...options }
+      : options === undefined
+      ? rest
+      : { ...rest, options };
+    const extra = Object.entries(settings).map(([k, v]) => `${k}:${formatValue(v)}`);
     return extra.length ? `${name}(${extra.join(";")})` : name;
   }
   return String(value);
+}
+
+/**
+ * How the values of each axis read in labels and the summary: {@linkcode formatValue}, or their
+ * JSON on an axis where two different values would read alike, so every value reads apart.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { axisFormats } from "./grid.ts";
+ *
+ * const format = axisFormats([
+ *   { "train.optimizer": { name: "adam", lr: 0.001 }, seeds: 1 },
+ *   { "train.optimizer": { name: "adam", lr: 0.01 }, seeds: "1" },
+ * ]);
+ * assert.equal(format["train.optimizer"]({ name: "adam", lr: 0.01 }), "adam(lr:0.01)");
+ * assert.equal(format.seeds("1"), '"1"');
+ * ```
+ */
+export function axisFormats(
+  combinations: Record<string, unknown>[],
+): Record<string, (value: unknown) => string> {
+  const paths = [...new Set(combinations.flatMap(Object.keys))];
+  return Object.fromEntries(paths.map((path) => {
+    const texts = new Map<string, string>();
+    for (const combination of combinations) {
+      if (path in combination) {
+        texts.set(sortedJson(combination[path]), formatValue(combination[path]));
+      }
+    }
+    const apart = new Set(texts.values()).size === texts.size;
+    return [path, apart ? formatValue : (value: unknown) => JSON.stringify(value)];
+  }));
 }
 
 /** The label key of each axis: its last path segment, or the whole path where that repeats. */
@@ -144,6 +187,28 @@ function matches(overrides: Record<string, unknown>, pattern: Record<string, unk
   return Object.entries(pattern).every(([path, value]) =>
     JSON.stringify(overrides[path]) === JSON.stringify(value)
   );
+}
+
+/**
+ * Refuses an `exclude` entry that names a path that is not an axis or matches none of the axes'
+ * `combinations`: a misspelt one would otherwise drop nothing, silently. (An `include` entry
+ * may set any path: its cell's config is validated like every other, so a misspelt path or
+ * value is refused there.)
+ */
+function checkExcludes(grid: Grid, combinations: Record<string, unknown>[], source: string) {
+  const axes = Object.keys(grid.axes);
+  const issues = grid.exclude.flatMap((entry, i) => {
+    const strangers = Object.keys(entry).filter((path) => !axes.includes(path));
+    const message = strangers.length
+      ? `${strangers.map((p) => JSON.stringify(p)).join(", ")} ${
+        strangers.length > 1 ? "are not axes" : "is not an axis"
+      } of the grid (its axes: ${axes.map((p) => JSON.stringify(p)).join(", ") || "none"})`
+      : combinations.some((c) => matches(c, entry))
+      ? undefined
+      : `matches no cell: no combination of the axes has ${JSON.stringify(entry)}`;
+    return message ? [{ path: `exclude[${i}]`, message }] : [];
+  });
+  if (issues.length) throw new ConfigError(source, issues);
 }
 
 /** The same paths with the same values, in any order. */
@@ -178,6 +243,7 @@ export async function expandGrid(
       grid.axes[path].map((value) => ({ ...combination, [path]: value }))
     );
   }
+  checkExcludes(grid, combinations, source);
   combinations = combinations.filter((c) => !grid.exclude.some((pattern) => matches(c, pattern)));
   const fromAxes = combinations.length;
   for (const extra of grid.include) {
@@ -186,11 +252,12 @@ export async function expandGrid(
     }
   }
   const keys = labelKeys([...new Set(combinations.flatMap(Object.keys))]);
+  const formats = axisFormats(combinations);
   const seeds = grid.seeds ?? [typeof grid.base.seed === "number" ? grid.base.seed : 1];
   const cells: Cell[] = [];
   for (const [position, overrides] of combinations.entries()) {
     const group = Object.entries(overrides).map(([path, value]) =>
-      `${keys[path]}=${formatValue(value)}`
+      `${keys[path]}=${formats[path](value)}`
     ).join(",");
     for (const seed of seeds) {
       const label = group ? `${group},seed=${seed}` : `seed=${seed}`;

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { builtinRegistry } from "../../builtins.ts";
 import { ConfigError } from "../contract/errors.ts";
 import { expandGrid, parseGrid, setPath } from "./grid.ts";
-import { groupOf } from "../ablate/summary.ts";
 
 const base = {
   dataset: "ring-8",
@@ -34,7 +33,7 @@ Deno.test("a grid is the product of its axes times the seeds, in declared order"
     "loss=non-saturating,addons=minibatch-discrimination,seed=2",
   ]);
   assert.deepEqual(cells.map((c) => c.index), [0, 1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(groupOf(cells[2].label), "loss=minimax,addons=minibatch-discrimination");
+  assert.equal(cells[2].label, "loss=minimax,addons=minibatch-discrimination,seed=1");
   assert.deepEqual(cells[2].config.discriminator.addons, [
     { name: "minibatch-discrimination", options: { kernels: 100, dims: 5 } },
   ]);
@@ -71,11 +70,11 @@ Deno.test("include adds combinations, exclude drops the matching ones", async ()
     }),
     builtinRegistry(),
   );
-  assert.deepEqual(cells.map((c) => groupOf(c.label)), [
-    "loss=minimax,dSteps=1",
-    "loss=non-saturating,dSteps=1",
-    "loss=non-saturating,dSteps=2",
-    "loss=feature-matching,dSteps=5",
+  assert.deepEqual(cells.map((c) => c.label), [
+    "loss=minimax,dSteps=1,seed=1",
+    "loss=non-saturating,dSteps=1,seed=1",
+    "loss=non-saturating,dSteps=2,seed=1",
+    "loss=feature-matching,dSteps=5,seed=1",
   ]);
   assert.deepEqual(cells.map((c) => c.seed), [1, 1, 1, 1]);
 });
@@ -128,9 +127,9 @@ Deno.test("no cell runs twice: includes in any key order, repeated seeds, equal 
     grid({ include: [{ "train.dSteps": 1, loss: "minimax" }] }),
     builtinRegistry(),
   );
-  assert.deepEqual(cells.map((c) => groupOf(c.label)), [
-    "loss=minimax,dSteps=1",
-    "loss=minimax,dSteps=2",
+  assert.deepEqual(cells.map((c) => c.label), [
+    "loss=minimax,dSteps=1,seed=1",
+    "loss=minimax,dSteps=2,seed=1",
   ]);
   assert.throws(
     () => grid({ seeds: [1, 2, 1] }),
@@ -151,4 +150,24 @@ Deno.test("no cell runs twice: includes in any key order, repeated seeds, equal 
         "include: cells loss=minimax,dSteps=2,seed=1 and loss=minimax,dSteps=2,batchSize=64,seed=1 are the same config",
       ),
   );
+});
+
+Deno.test("a misspelt exclude is refused, naming the entry and what is wrong", async () => {
+  const grid = (exclude: Record<string, unknown>[]) =>
+    parseGrid({
+      name: "g",
+      base: { dataset: "ring-8" },
+      axes: { loss: ["minimax", "non-saturating"], "train.dSteps": [1, 2] },
+      exclude,
+    });
+  await assert.rejects(
+    () => expandGrid(grid([{ los: "minimax" }]), builtinRegistry(), "g.json"),
+    /Invalid config g.json:\n {2}- exclude\[0\]: "los" is not an axis of the grid \(its axes: "loss", "train.dSteps"\)/,
+  );
+  await assert.rejects(
+    () => expandGrid(grid([{ loss: "minimax" }, { loss: "minmax" }]), builtinRegistry()),
+    /- exclude\[1\]: matches no cell: no combination of the axes has \{"loss":"minmax"\}/,
+  );
+  const cells = await expandGrid(grid([{ loss: "minimax", "train.dSteps": 2 }]), builtinRegistry());
+  assert.equal(cells.length, 3);
 });

@@ -7,17 +7,17 @@ import { sha256Hex } from "../contract/digest.ts";
 import { backendRequest, type ExperimentConfig } from "./schema.ts";
 
 /**
- * A stable hash of a resolved config: SHA-256 of its JSON with sorted keys, 16 hex digits.
+ * JSON with every object's keys sorted: equal values give equal text, whatever their key order.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { hashConfig } from "./hash.ts";
+ * import { sortedJson } from "./hash.ts";
  *
- * assert.equal(await hashConfig({ a: 1, b: 2 }), await hashConfig({ b: 2, a: 1 }));
+ * assert.equal(sortedJson({ b: [{ d: 1, c: 2 }], a: 1 }), '{"a":1,"b":[{"c":2,"d":1}]}');
  * ```
  */
-export async function hashConfig(config: unknown): Promise<string> {
+export function sortedJson(value: unknown): string {
   const sorted = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(sorted)
@@ -28,7 +28,22 @@ export async function hashConfig(config: unknown): Promise<string> {
         ) => [key, sorted((value as Record<string, unknown>)[key])]),
       )
       : value;
-  return (await sha256Hex([JSON.stringify(sorted(config))])).slice(0, 16);
+  return JSON.stringify(sorted(value));
+}
+
+/**
+ * A stable hash of a resolved config: SHA-256 of its {@linkcode sortedJson}, 16 hex digits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hashConfig } from "./hash.ts";
+ *
+ * assert.equal(await hashConfig({ a: 1, b: 2 }), await hashConfig({ b: 2, a: 1 }));
+ * ```
+ */
+export async function hashConfig(config: unknown): Promise<string> {
+  return (await sha256Hex([sortedJson(config)])).slice(0, 16);
 }
 
 /**

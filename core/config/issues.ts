@@ -18,7 +18,7 @@ export function zodIssues(
     const value = valueAt(input, issue.path);
     const shown = value === undefined || issue.code === "unrecognized_keys"
       ? ""
-      : ` (got ${truncate(JSON.stringify(value))})`;
+      : ` (got ${truncate(quote(value))})`;
     return { path: formatPath(path), message: issue.message + shown };
   });
 }
@@ -37,6 +37,13 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
+}
+
+/** JSON, but NaN and ±Infinity (a `.ts` config's, or JSON's 1e999) as themselves, not null. */
+function quote(value: unknown): string | undefined {
+  return typeof value === "number" && !Number.isFinite(value)
+    ? String(value)
+    : JSON.stringify(value, (_, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v);
 }
 
 function truncate(text: string | undefined): string {

@@ -145,7 +145,9 @@ const optimizer = z.strictObject({
  * ```
  */
 export const experimentSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+  name: z.string().max(100, {
+    error: "expected at most 100 characters (it names the run directory)",
+  }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
     error: "expected letters, digits, '.', '_' or '-' (it names the run directory)",
   }).default("experiment"),
   seed: z.int().min(0).max(2 ** 31 - 1).default(1),
@@ -157,8 +159,8 @@ export const experimentSchema = z.strictObject({
   regularizers: z.array(pluginRef).default([]),
   train: z.strictObject({
     steps: z.int().positive().default(2000),
-    batchSize: z.int().positive().default(64),
-    dSteps: z.int().positive().default(1),
+    batchSize: z.int().positive().max(65_536).default(64),
+    dSteps: z.int().positive().max(100).default(1),
     optimizer: optimizer.prefault({}),
     logEvery: z.int().positive().default(50),
     /** Steps between checkpoints of a run directory (and one at the end). */
@@ -167,7 +169,7 @@ export const experimentSchema = z.strictObject({
   evaluate: z.strictObject({
     every: z.int().positive().default(500),
     metrics: z.array(pluginRef).default([]),
-    samples: z.int().positive().default(64),
+    samples: z.int().positive().max(10_000).default(64),
     /**
      * Decay of an exponential moving average of D's weights, updated after every D step and
      * used in place of D's weights at evaluation ([IMP]'s MNIST test used one). Off when unset.

@@ -190,6 +190,18 @@ export interface ArchitectureContext {
   splice(point: AddonPoint, x: tfl.SymbolicTensor, site: AddonSite): tfl.SymbolicTensor;
 }
 
+/**
+ * What the built discriminator outputs, for the `create` of losses, regularizers and metrics:
+ * so that an option D cannot satisfy (a hidden layer it lacks, a classifier it is not) is
+ * refused when the run is built, before anything is written or trained.
+ */
+export interface DiscriminatorShape {
+  /** Columns of D's logits: 1, or K (the dataset's classes) in semi-supervised mode. */
+  logits: number;
+  /** How many hidden layers' activations D outputs (`DiscriminatorOutput.features`). */
+  features: number;
+}
+
 /** What a metric sees at an evaluation. */
 export interface EvaluationContext {
   tf: typeof tf;

@@ -1,6 +1,6 @@
 /**
  * Errors that callers are meant to catch: a bad config, a run directory that cannot be trained
- * into as asked, and a plugin that failed.
+ * into as asked, a plugin that failed, and bad command-line arguments.
  *
  * @module
  */
@@ -74,10 +74,16 @@ export class RunDirectoryError extends ConfigError {
  */
 export class PluginError extends Error {
   readonly plugin: string;
-  constructor(plugin: string, hook: string, cause: unknown) {
+  /** Where the config names the plugin (`loss.generator`, `discriminator.addons[0]`), if known. */
+  readonly path?: string;
+  constructor(plugin: string, hook: string, cause: unknown, path?: string) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(`Plugin ${plugin} failed in ${hook}: ${reason}`, { cause });
     this.name = "PluginError";
     this.plugin = plugin;
+    this.path = path;
   }
 }
+
+/** Thrown for bad command-line arguments; the CLI prints it and exits with code 1. */
+export class UsageError extends Error {}

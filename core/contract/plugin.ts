@@ -12,6 +12,7 @@ import type {
   ArchitectureContext,
   Dataset,
   DatasetInfo,
+  DiscriminatorShape,
   Loss,
   Metric,
   Networks,
@@ -68,12 +69,12 @@ export interface PluginContracts {
 
 /** The extra context `create` receives, per kind. */
 export interface PluginContexts {
-  loss: unknown;
+  loss: { discriminator: DiscriminatorShape };
   addon: unknown;
-  regularizer: unknown;
+  regularizer: { discriminator: DiscriminatorShape };
   architecture: ArchitectureContext;
   dataset: unknown;
-  metric: { dataset: DatasetInfo };
+  metric: { dataset: DatasetInfo; discriminator: DiscriminatorShape };
 }
 
 /** A plugin of kind K with an options schema S. */
@@ -116,7 +117,13 @@ export type AnyPlugin = { [K in PluginKind]: Plugin<K, any> }[PluginKind];
  *     generator: ({ fake }) => tf.mean(tf.square(tf.sub(fake.logits, 1))),
  *   }),
  * });
- * const loss = await leastSquares.create({ tf, layers: tfl, options: {}, rng: createRng(1) });
+ * const loss = await leastSquares.create({
+ *   tf,
+ *   layers: tfl,
+ *   options: {},
+ *   rng: createRng(1),
+ *   discriminator: { logits: 1, features: 0 },
+ * });
  * const output = (logit: number) => ({ logits: tf.fill([4, 1], logit), features: [] });
  * const inputs = { real: output(1), fake: output(0), step: 1 };
  * assert.equal((await loss.discriminator!(inputs).data())[0], 0); // real at 1, fake at 0

@@ -29,6 +29,8 @@ export interface CheckpointState {
   latentDim: number;
   latentDistribution: Networks["latentDistribution"];
   dataset: DatasetInfo;
+  /** Seconds spent training up to this step, over every resume (absent in older checkpoints). */
+  seconds?: number;
   /** Shapes and dtypes of each optimizer's weights, stored one after the other in optimizers.bin. */
   optimizers: { discriminator: TensorSpec[]; generator: TensorSpec[] };
   /** Each stateful plugin's JSON values and the specs of its tensors (in plugins.bin). */
@@ -62,7 +64,18 @@ async function readableCopy(dir: string): Promise<string | undefined> {
 export async function loadCheckpointState(dir: string): Promise<CheckpointState | undefined> {
   const copy = await readableCopy(dir);
   if (!copy) return undefined;
-  return JSON.parse(await Deno.readTextFile(join(copy, "state.json")));
+  return await readState(copy);
+}
+
+/** The checkpoint copy's state.json; one that does not parse is named. */
+async function readState(copy: string): Promise<CheckpointState> {
+  const path = join(copy, "state.json");
+  const text = await Deno.readTextFile(path);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON (${(error as Error).message})`);
+  }
 }
 
 /** The checkpoint's generator as a LayersModel, e.g. to draw samples from a finished run. */
@@ -143,7 +156,7 @@ export async function saveCheckpoint(
 export async function loadCheckpoint(dir: string): Promise<Checkpoint | undefined> {
   const copy = await readableCopy(dir);
   if (!copy) return undefined;
-  const state: CheckpointState = JSON.parse(await Deno.readTextFile(join(copy, "state.json")));
+  const state = await readState(copy);
   // What is decoded so far, freed should a later file be missing or malformed.
   const loaded: tf.Tensor[] = [];
   const decode = async (file: string, specs: TensorSpec[]) => {

@@ -31,9 +31,36 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
   }));
 }
 
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** DIR's model.json and weights.bin, checked against each other: a bad file is named. */
 async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
-  const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
-  const bytes = await Deno.readFile(join(dir, "weights.bin"));
+  const topology = join(dir, "model.json");
+  let json;
+  try {
+    json = JSON.parse(await Deno.readTextFile(topology));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`${topology} is missing`);
+    throw new Error(`${topology} is not valid JSON (${(error as Error).message})`);
+  }
+  const specs: tf.io.WeightsManifestEntry[] | undefined = json?.weightsManifest?.[0]?.weights;
+  if (!json.modelTopology || !Array.isArray(specs)) {
+    throw new Error(
+      `${topology} holds no model: expected tfjs's modelTopology and weightsManifest`,
+    );
+  }
+  const weights = join(dir, "weights.bin");
+  const bytes = await Deno.readFile(weights);
+  const expected = specs.reduce(
+    (sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * (BYTES[spec.dtype] ?? 4),
+    0,
+  );
+  if (bytes.byteLength !== expected) {
+    throw new Error(
+      `${weights} has ${bytes.byteLength} bytes; model.json describes ${expected} ` +
+        "(the file is truncated or from another model)",
+    );
+  }
   return {
     modelTopology: json.modelTopology,
     weightSpecs: json.weightsManifest[0].weights,

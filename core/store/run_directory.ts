@@ -27,7 +27,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.ts";
 import type { Optimizers } from "./optimizer_state.ts";
-import type { MetricsRow, RunResult } from "./run_records.ts";
+import { type MetricsRow, parseRecord, recordJson, type RunResult } from "./run_records.ts";
 
 const CONFIG = "config.json";
 const METRICS = "metrics.jsonl";
@@ -48,6 +48,11 @@ export interface RunRequest {
   resume?: boolean;
   /** Start afresh over an earlier run, removing its outputs when the directory is opened. */
   overwrite?: boolean;
+  /**
+   * When given, a checkpoint that cannot be read to resume from is reported to it and the run
+   * starts afresh (a grid's cells do this); without it, such a checkpoint is refused.
+   */
+  onUnreadableCheckpoint?(error: UnreadableCheckpointError): void;
 }
 
 /** How a run will start in its directory, decided before anything is built or written. */
@@ -76,17 +81,12 @@ export class RunDirectory {
    * asked for, with a {@linkcode RunDirectoryError}, as is a checkpoint that cannot be resumed.
    */
   static async plan(path: string, request: RunRequest): Promise<RunPlan> {
-    const state = request.resume ? await readCheckpointState(path) : undefined;
-    if (state) {
-      await checkResumable(path, state, request);
-      const checkpoint = async () => {
-        const loaded = await loadRunCheckpoint(path);
-        if (!loaded) throw new Error(`${path}: its checkpoint at step ${state.step} is gone`);
-        return loaded;
-      };
+    const resume = request.resume ? await resumable(path, request) : undefined;
+    if (resume) {
+      const { state, checkpoint } = resume;
       return {
         path,
-        resume: { step: state.step, checkpoint },
+        resume: { step: state.step, checkpoint: () => Promise.resolve(checkpoint) },
         open: () => RunDirectory.#open(path, state.step),
       };
     }
@@ -111,13 +111,13 @@ export class RunDirectory {
   static async #open(path: string, resumeStep: number): Promise<RunDirectory> {
     await Deno.mkdir(join(path, SAMPLES), { recursive: true });
     const rows = resumeStep > 0 ? await metricLines(path) : [];
-    return new RunDirectory(path, rows.filter((line) => JSON.parse(line).step <= resumeStep));
+    return new RunDirectory(path, rows.filter((line) => parseRecord(line).step <= resumeStep));
   }
 
   /** The last row of metrics.jsonl, if any (a resumed run's latest evaluation). */
   lastMetricsRow(): MetricsRow | undefined {
     const last = this.#metricLines.at(-1);
-    return last ? JSON.parse(last) : undefined;
+    return last ? parseRecord(last) : undefined;
   }
 
   /** Writes config.json. */
@@ -127,7 +127,7 @@ export class RunDirectory {
 
   /** Writes result.json. */
   writeResult(result: RunResult): Promise<void> {
-    return writeJsonAtomic(join(this.path, RESULT), result);
+    return writeFileAtomic(join(this.path, RESULT), recordJson(result, 2) + "\n");
   }
 
   /** Writes labeled.json: which training examples semi-supervised mode uses, and their labels. */
@@ -141,7 +141,7 @@ export class RunDirectory {
 
   /** Adds one row to metrics.jsonl (rewriting it atomically: it is small). */
   appendMetrics(row: MetricsRow): Promise<void> {
-    this.#metricLines.push(JSON.stringify(row));
+    this.#metricLines.push(recordJson(row));
     return writeFileAtomic(join(this.path, METRICS), this.#metricLines.join("\n") + "\n");
   }
 
@@ -196,7 +196,11 @@ async function checkResumable(
 
 /** What of an earlier run `path` holds, in words, or undefined when it holds none. */
 async function previousRun(path: string): Promise<string | undefined> {
-  const state = await readCheckpointState(path);
+  const state = await readCheckpointState(path).catch((error) => {
+    if (error instanceof UnreadableCheckpointError) return "unreadable" as const;
+    throw error;
+  });
+  if (state === "unreadable") return "a checkpoint that cannot be read";
   if (state) return `a run checkpointed at step ${state.step}`;
   for (const name of [RESULT, METRICS]) {
     if (await Deno.stat(join(path, name)).then(() => true, () => false)) {
@@ -251,30 +255,75 @@ export async function readRunConfig(
   return text === undefined ? undefined : { path, config: JSON.parse(text) };
 }
 
-/** The saved run's checkpoint state, or undefined when it has no checkpoint. */
-export async function readCheckpointState(runDir: string): Promise<CheckpointState | undefined> {
-  try {
-    return await loadCheckpointState(join(runDir, CHECKPOINT));
-  } catch (error) {
-    throw new Error(`Cannot read the checkpoint of ${runDir}: ${(error as Error).message}`);
+/**
+ * A saved run's checkpoint that exists but cannot be read (a truncated or corrupt file): the
+ * message names the run and the file, and what was expected of it.
+ */
+export class UnreadableCheckpointError extends Error {
+  constructor(runDir: string, cause: unknown) {
+    super(`Cannot read the checkpoint of ${runDir}: ${(cause as Error).message ?? cause}`, {
+      cause,
+    });
+    this.name = "UnreadableCheckpointError";
   }
+}
+
+/** `read` of the run's checkpoint directory, its errors as {@linkcode UnreadableCheckpointError}s. */
+async function readCheckpoint<T>(runDir: string, read: (dir: string) => Promise<T>): Promise<T> {
+  try {
+    return await read(join(runDir, CHECKPOINT));
+  } catch (error) {
+    throw new UnreadableCheckpointError(runDir, error);
+  }
+}
+
+/**
+ * The checkpoint a run resumes from, read whole (every file checked) once its config is known
+ * to train on as `request`'s does; undefined when there is none, or when it cannot be read and
+ * `request.onUnreadableCheckpoint` takes that.
+ */
+async function resumable(path: string, request: RunRequest) {
+  try {
+    const state = await readCheckpointState(path);
+    if (!state) return undefined;
+    await checkResumable(path, state, request);
+    const checkpoint = await loadRunCheckpoint(path);
+    if (!checkpoint) throw new Error(`${path}: its checkpoint at step ${state.step} is gone`);
+    return { state, checkpoint };
+  } catch (error) {
+    if (!(error instanceof UnreadableCheckpointError) || !request.onUnreadableCheckpoint) {
+      throw error instanceof UnreadableCheckpointError
+        ? new RunDirectoryError(
+          path,
+          `${error.message}; start the run again (--overwrite) or train into another directory`,
+        )
+        : error;
+    }
+    request.onUnreadableCheckpoint(error);
+    return undefined;
+  }
+}
+
+/** The saved run's checkpoint state, or undefined when it has no checkpoint. */
+export function readCheckpointState(runDir: string): Promise<CheckpointState | undefined> {
+  return readCheckpoint(runDir, loadCheckpointState);
 }
 
 /** The saved run's checkpoint, tensors the caller owns, or undefined when it has none. */
 export function loadRunCheckpoint(runDir: string): Promise<Checkpoint | undefined> {
-  return loadCheckpoint(join(runDir, CHECKPOINT));
+  return readCheckpoint(runDir, loadCheckpoint);
 }
 
 /** The saved run's generator, e.g. to draw samples from a finished run. */
 export async function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
-  const generator = await loadCheckpointGenerator(join(runDir, CHECKPOINT));
+  const generator = await readCheckpoint(runDir, loadCheckpointGenerator);
   if (!generator) throw new Error(`${runDir} has no checkpoint`);
   return generator;
 }
 
 /** The rows of the saved run's metrics.jsonl (none when it has none). */
 export async function readMetricsRows(runDir: string): Promise<MetricsRow[]> {
-  return (await metricLines(runDir)).map((line) => JSON.parse(line));
+  return (await metricLines(runDir)).map((line) => parseRecord(line));
 }
 
 /** The newest sample image the run wrote at an evaluation, if any. */
@@ -299,6 +348,6 @@ export async function writeEvaluation(
   record: unknown,
 ): Promise<string> {
   const path = join(runDir, `eval-${dataset}.json`);
-  await writeJsonAtomic(path, record);
+  await writeFileAtomic(path, recordJson(record, 2) + "\n");
   return path;
 }

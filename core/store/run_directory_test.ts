@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { tf, tfl } from "../../deps.ts";
+import { useBackend } from "../backend/select.ts";
 import { ConfigError, RunDirectoryError } from "../contract/errors.ts";
 import { hashConfig } from "../config/hash.ts";
 import { type ExperimentInput, parseConfig } from "../config/schema.ts";
+import { saveCheckpoint } from "./checkpoint.ts";
 import {
   lastSamplePng,
   readMetricsRows,
@@ -19,16 +22,41 @@ async function request(input: Partial<ExperimentInput> = {}) {
   return { config: resolved, configHash: await hashConfig(resolved) };
 }
 
-/** A run directory as a run checkpointed at `step` leaves it (state.json only: plan reads no more). */
+await useBackend("cpu");
+
+/** A one-layer model: the checkpoints below hold two, as G and D. */
+function tinyModel(name: string): tfl.LayersModel {
+  const input = tfl.input({ shape: [2] });
+  const output = tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: output, name });
+}
+
+/** A run directory as a run checkpointed at `step` leaves it (with tiny networks). */
 async function checkpointed(step: number, made = config(), { keepConfig = true } = {}) {
   const dir = await Deno.makeTempDir();
-  await Deno.mkdir(join(dir, "checkpoint"));
-  const state = {
-    step,
-    configHash: await hashConfig(made),
-    ...(keepConfig ? { config: made } : {}),
+  const networks = {
+    latentDim: 2,
+    latentDistribution: "normal" as const,
+    generator: tinyModel("generator"),
+    discriminator: tinyModel("discriminator"),
   };
-  await Deno.writeTextFile(join(dir, "checkpoint", "state.json"), JSON.stringify(state));
+  const optimizers = { discriminator: tf.train.sgd(0.1), generator: tf.train.sgd(0.1) };
+  await saveCheckpoint(
+    join(dir, "checkpoint"),
+    {
+      step,
+      configHash: await hashConfig(made),
+      ...(keepConfig ? { config: made } : {}),
+      rng: { data: [1, 2, 3, 4], noise: [5, 6, 7, 8] },
+      latentDim: 2,
+      latentDistribution: "normal",
+      dataset: { shape: [2], kind: "points" },
+    },
+    networks,
+    optimizers,
+  );
+  networks.generator.dispose();
+  networks.discriminator.dispose();
   await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(made));
   return dir;
 }
@@ -157,4 +185,28 @@ Deno.test("a checkpoint a crash left as checkpoint.old is resumed from, and coun
     async () => await RunDirectory.plan(dir, await request()),
     /holds a run checkpointed at step 30/,
   );
+});
+
+Deno.test("an unreadable checkpoint is refused naming its file, or started afresh when asked", async () => {
+  const dir = await checkpointed(30);
+  const weights = join(dir, "checkpoint", "generator", "weights.bin");
+  await Deno.writeFile(weights, new Uint8Array(3));
+  await assert.rejects(
+    async () => RunDirectory.plan(dir, { ...(await request()), resume: true }),
+    (error: Error) =>
+      error instanceof RunDirectoryError &&
+      error.message.startsWith(
+        `Cannot read the checkpoint of ${dir}: ${weights} has 3 bytes; model.json describes 24`,
+      ),
+  );
+  const reported: string[] = [];
+  const plan = await RunDirectory.plan(dir, {
+    ...(await request()),
+    resume: true,
+    onUnreadableCheckpoint: (error) => reported.push(error.message),
+  });
+  assert.equal(plan.resume, undefined);
+  assert.equal(reported.length, 1);
+  await plan.open();
+  assert.deepEqual(names(dir), ["config.json", "samples"]);
 });

@@ -45,6 +45,41 @@ export function metricsOf(row: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(row).filter(([key]) => !stats.includes(key)));
 }
 
+const NON_FINITE: Record<string, number> = {
+  NaN: NaN,
+  Infinity: Infinity,
+  "-Infinity": -Infinity,
+};
+
+/**
+ * JSON of a run's records (metrics.jsonl rows, result.json, results.jsonl lines) with NaN and
+ * ±Infinity, which JSON lacks, written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
+ * rather than as null; {@linkcode parseRecord} reads them back as numbers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRecord, recordJson } from "./run_records.ts";
+ *
+ * const text = recordJson({ step: 5, fd: NaN, kl: Infinity });
+ * assert.equal(text, '{"step":5,"fd":"NaN","kl":"Infinity"}');
+ * assert.deepEqual(parseRecord(text), { step: 5, fd: NaN, kl: Infinity });
+ * ```
+ */
+export function recordJson(value: unknown, space?: number): string {
+  return JSON.stringify(
+    value,
+    (_, v) => typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+    space,
+  );
+}
+
+/** Parses a record written by {@linkcode recordJson}. */
+// deno-lint-ignore no-explicit-any
+export function parseRecord(text: string): any {
+  return JSON.parse(text, (_, v) => typeof v === "string" && v in NON_FINITE ? NON_FINITE[v] : v);
+}
+
 /** What result.json records. */
 export interface RunResult {
   status: "ok" | "diverged" | "failed";

@@ -13,6 +13,7 @@ import type {
   AddonPoint,
   AddonSite,
   Dataset,
+  DiscriminatorShape,
   Networks,
   PluginContracts,
   PluginKind,
@@ -85,11 +86,13 @@ export async function buildRun(
         rng: init.fork(resolved.path),
         ...extra,
       });
-      const wrapped = wrapHooks(contract as PluginContracts[K], label);
+      const wrapped = wrapHooks(contract as PluginContracts[K], label, resolved.plugin.kind);
       if ((wrapped as Stateful).saveState) stateful.set(resolved.path, wrapped as Stateful);
       return wrapped;
     } catch (error) {
-      throw error instanceof PluginError ? error : new PluginError(label, "create", error);
+      throw error instanceof PluginError
+        ? error
+        : new PluginError(label, "create", error, resolved.path);
     }
   };
   const fail = (path: string, message: string) => {
@@ -114,7 +117,10 @@ export async function buildRun(
         "mode needs one (mnist, fashion-mnist, or idx with labels)",
     );
   }
-  const addons = await Promise.all(experiment.addons.map((a) => create(a)));
+  const addons = await Promise.all(experiment.addons.map(async (resolved) => ({
+    resolved,
+    addon: await create(resolved),
+  })));
   const logits = semi ? classes : 1;
   const networks = await create(experiment.architecture, {
     dataset: dataset.info,
@@ -135,12 +141,16 @@ export async function buildRun(
         `expected ${logits}${semi ? " (one per class, for semi-supervised mode)" : ""}`,
     );
   }
+  const discriminator: DiscriminatorShape = {
+    logits,
+    features: networks.discriminator.outputs.length - 1,
+  };
   const lossSide = async (
     resolved: ResolvedPlugin<"loss">,
     side: "discriminator" | "generator",
     path: string,
   ) => {
-    const fn = (await create(resolved))[side];
+    const fn = (await create(resolved, { discriminator }))[side];
     if (!fn) throw fail(path, `loss "${resolved.plugin.name}" defines no ${side} loss`);
     return fn;
   };
@@ -155,12 +165,14 @@ export async function buildRun(
       loss: await lossSide(entry.loss, "generator", `loss.generator[${i}]`),
     })),
   );
-  const regularizers = await Promise.all(experiment.regularizers.map((r) => create(r)));
+  const regularizers = await Promise.all(
+    experiment.regularizers.map((r) => create(r, { discriminator })),
+  );
   for (const regularizer of regularizers) {
     if (regularizer.dispose) owned.push({ dispose: () => regularizer.dispose!() });
   }
   const metrics = await Promise.all(
-    experiment.metrics.map((m) => create(m, { dataset: dataset.info })),
+    experiment.metrics.map((m) => create(m, { dataset: dataset.info, discriminator })),
   );
   const rng = { data: root.fork("data"), noise: root.fork("noise") };
 
@@ -171,7 +183,9 @@ export async function buildRun(
         throw fail("semiSupervised.labels", (error as Error).message);
       });
   }
-  const referenceSizes = [...new Set(addons.map((a) => a.referenceBatch).filter((n) => n))];
+  const referenceSizes = [
+    ...new Set(addons.map(({ addon }) => addon.referenceBatch).filter((n) => n)),
+  ];
   if (referenceSizes.length > 1) {
     throw fail(
       "discriminator.addons",
@@ -212,7 +226,8 @@ export async function buildRun(
     rng,
     labeled,
     reference,
-    perExample: networks.perExample === true && addons.every((a) => a.perExample === true),
+    perExample: networks.perExample === true &&
+      addons.every(({ addon }) => addon.perExample === true),
     average,
     variables,
     stateful,
@@ -226,12 +241,32 @@ export async function buildRun(
   return run;
 }
 
-function spliceAddons(addons: Addon[]) {
+/**
+ * The architecture's `splice`: applies each add-on's layer for the point. What goes wrong in an
+ * add-on's layer (not a layer, or one that cannot be built on its input) is the add-on's error,
+ * not the architecture's.
+ */
+function spliceAddons(addons: { resolved: ResolvedPlugin<"addon">; addon: Addon }[]) {
   return (point: AddonPoint, x: tfl.SymbolicTensor, site: AddonSite): tfl.SymbolicTensor => {
-    for (const addon of addons) {
+    for (const { resolved, addon } of addons) {
       if (addon.point !== point) continue;
       const layer = addon.layer(site);
-      if (layer) x = layer.apply(x) as tfl.SymbolicTensor;
+      if (!layer) continue;
+      const label = `addon "${resolved.plugin.name}"`;
+      if (typeof (layer as Partial<tfl.layers.Layer>).apply !== "function") {
+        const got = layer === null || typeof layer !== "object" ? String(layer) : "an object";
+        throw new PluginError(
+          label,
+          "layer",
+          new TypeError(`expected a tfjs layer or undefined, got ${got}`),
+          resolved.path,
+        );
+      }
+      try {
+        x = layer.apply(x) as tfl.SymbolicTensor;
+      } catch (error) {
+        throw new PluginError(label, "layer", error, resolved.path);
+      }
     }
     return x;
   };

@@ -12,10 +12,16 @@ import { type Optimizers, setOptimizerWeights } from "../store/optimizer_state.t
 import type { Run } from "./build.ts";
 
 /** What a checkpoint at `step` records of the run, beside its networks and optimizers. */
-export function checkpointRecord(run: Run, step: number, configHash: string): CheckpointRecord {
+export function checkpointRecord(
+  run: Run,
+  step: number,
+  configHash: string,
+  seconds: number,
+): CheckpointRecord {
   return {
     step,
     configHash,
+    seconds,
     config: run.config,
     rng: { data: run.rng.data.state(), noise: run.rng.noise.state() },
     latentDim: run.networks.latentDim,

@@ -18,7 +18,7 @@ Deno.test("a checkpoint restores into a fresh run; a failed restore frees what i
   source.rng.data.uniform();
   const checkpoint = (plugins: Checkpoint["plugins"]): Checkpoint => ({
     state: {
-      ...checkpointRecord(source, 7, "hash"),
+      ...checkpointRecord(source, 7, "hash", 1.5),
       optimizers: { discriminator: [], generator: [] },
     },
     generator: source.networks.generator.getWeights().map((w) => w.clone()),

@@ -42,6 +42,11 @@ export interface TrainOptions {
    * `resume`) such a directory is refused, so nothing already written is lost by accident.
    */
   overwrite?: boolean;
+  /**
+   * With `resume`: a checkpoint that cannot be read (a truncated file) is reported here and the
+   * run starts afresh, instead of being refused (a grid's cells do this).
+   */
+  onUnreadableCheckpoint?(error: Error): void;
   /** Called after every step (tests use it to watch memory). */
   onStep?(step: number): void;
 }
@@ -87,14 +92,18 @@ export async function trainExperiment(
         config,
         configHash,
         resume: options.resume,
+        onUnreadableCheckpoint: options.onUnreadableCheckpoint,
         overwrite: options.overwrite,
       })
       : undefined;
+    let seconds = 0;
     if (plan?.resume) {
-      await restoreRun(run, await plan.resume.checkpoint(), optimizers);
+      const checkpoint = await plan.resume.checkpoint();
+      seconds = checkpoint.state.seconds ?? 0;
+      await restoreRun(run, checkpoint, optimizers);
     }
     const directory = await plan?.open();
-    const from = { step: plan?.resume?.step ?? 0, backend, configHash };
+    const from = { step: plan?.resume?.step ?? 0, seconds, backend, configHash };
     return await trainRun(run, optimizers, directory, from, options);
   } finally {
     run.dispose();
@@ -111,18 +120,20 @@ async function trainRun(
   run: Run,
   optimizers: Optimizers,
   directory: RunDirectory | undefined,
-  from: { step: number; backend: BackendInfo; configHash: string },
+  from: { step: number; seconds: number; backend: BackendInfo; configHash: string },
   options: TrainOptions,
 ): Promise<RunResult> {
   const { config } = run;
   const { backend, configHash } = from;
   // A run resumed from its last checkpoint reports the evaluation it had already made.
   const sofar = { step: from.step, metrics: metricsOf(directory?.lastMetricsRow() ?? {}) };
-  const started = performance.now();
+  // Seconds count training over every resume: a resumed run adds to its checkpoint's.
+  const started = performance.now() - from.seconds * 1000;
+  const elapsed = () => (performance.now() - started) / 1000;
   const result = (status: RunResult["status"], extra: Partial<RunResult> = {}): RunResult => ({
     status,
     steps: sofar.step,
-    seconds: Math.round((performance.now() - started) / 10) / 100,
+    seconds: Math.round(elapsed() * 100) / 100,
     backend: backend.name,
     ...(backend.adapter ? { adapter: backend.adapter } : {}),
     ...(backend.threads ? { threads: backend.threads } : {}),
@@ -154,7 +165,7 @@ async function trainRun(
       checkpoint: directory &&
         ((step) =>
           directory.saveCheckpoint(
-            checkpointRecord(run, step, configHash),
+            checkpointRecord(run, step, configHash, elapsed()),
             run.networks,
             optimizers,
             runState(run),

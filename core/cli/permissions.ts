@@ -1,0 +1,195 @@
+/**
+ * The least privilege a command runs with. gantry's tasks start the CLI in a child Deno (see
+ * `launch.ts`) that may read files and import code from Deno's default hosts, write only where
+ * the command writes (its output directory and gantry's cache), read only the environment
+ * variables gantry reads, and nothing else: no subprocesses, network or FFI. Code from a
+ * plugin or a `.ts` config runs with exactly that. Deno's own `--allow-*` flags given to the
+ * command widen it (`-A` allows everything).
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { UsageError } from "../contract/errors.ts";
+
+/** Deno's hosts that code may be imported from when no `--allow-import` is given. */
+export const DEFAULT_IMPORT_HOSTS = [
+  "deno.land:443",
+  "jsr.io:443",
+  "esm.sh:443",
+  "cdn.jsdelivr.net:443",
+  "raw.githubusercontent.com:443",
+  "gist.githubusercontent.com:443",
+] as const;
+
+/** Every environment variable gantry reads (a test checks the sources against this list). */
+export const GANTRY_ENV = [
+  "GANTRY_DEBUG",
+  "GANTRY_CACHE",
+  "XDG_CACHE_HOME",
+  "HOME",
+  "USERPROFILE",
+  "XDG_RUNTIME_DIR",
+  "SLURM_ARRAY_TASK_ID",
+  "SLURM_ARRAY_TASK_COUNT",
+  "SLURM_ARRAY_TASK_MIN",
+  "JOB_COMPLETION_INDEX",
+] as const;
+
+/** Deno's permission kinds a user may widen with `--allow-KIND=VALUE`. */
+const KINDS = ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as const;
+type Kind = typeof KINDS[number];
+
+/** The command's switches: every other `--flag` takes a value. */
+const SWITCHES = new Set(["--help", "--resume", "--overwrite"]);
+
+/** A command's child process: Deno's permission flags and the arguments gantry's CLI gets. */
+export interface Sandbox {
+  denoFlags: string[];
+  args: string[];
+}
+
+/**
+ * The permission flags for gantry's CLI run with `args` (the command first), and those args
+ * without the `--allow-*` flags meant for Deno. `cacheDir` is gantry's cache.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sandbox } from "./permissions.ts";
+ *
+ * const { denoFlags, args } = sandbox(
+ *   ["train", "cfg.json", "--out", "/tmp/run", "--allow-import=127.0.0.1:8000"],
+ *   "/home/me/.cache/gantry",
+ * );
+ * assert.deepEqual(args, ["train", "cfg.json", "--out", "/tmp/run"]);
+ * assert.ok(denoFlags.includes("--allow-write=/tmp/run,/home/me/.cache/gantry"));
+ * assert.ok(denoFlags.some((f) => f.startsWith("--allow-import=") && f.endsWith(",127.0.0.1:8000")));
+ * assert.ok(!denoFlags.some((f) => /^--allow-(run|net|ffi)/.test(f)));
+ * ```
+ */
+export function sandbox(args: string[], cacheDir: string | undefined): Sandbox {
+  const granted = new Map<Kind, string[]>(KINDS.map((kind) => [kind, []]));
+  const rest: string[] = [];
+  let all = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "-A" || arg === "--allow-all") {
+      all = true;
+      continue;
+    }
+    const match = /^--allow-([a-z]+)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      rest.push(arg);
+      continue;
+    }
+    const kind = match[1] as Kind;
+    if (!KINDS.includes(kind)) {
+      throw new UsageError(
+        `Unknown permission flag ${arg}: expected --allow-{${KINDS}}=VALUE or -A`,
+      );
+    }
+    const value = match[2] ?? args[++i];
+    if (!value || value.startsWith("-")) {
+      throw new UsageError(
+        `--allow-${kind} needs a value (--allow-${kind}=VALUE, a comma-separated list): ` +
+          "gantry widens its least privilege only as far as you name (-A allows everything)",
+      );
+    }
+    granted.get(kind)!.push(value);
+  }
+  if (all) return { denoFlags: ["-A"], args: rest };
+  // An empty path is left out here for the command to refuse with its own message.
+  const writes = [...writeTargets(rest), ...(cacheDir ? [cacheDir] : [])]
+    .filter((path) => path.trim())
+    .map(listable);
+  const list = (kind: Kind, base: readonly string[]) => [...base, ...granted.get(kind)!].join(",");
+  const denoFlags = [
+    "--no-prompt",
+    "--allow-read",
+    `--allow-import=${list("import", DEFAULT_IMPORT_HOSTS)}`,
+    `--allow-env=${list("env", GANTRY_ENV)}`,
+    // os.cpus(): wasm's thread count.
+    `--allow-sys=${list("sys", ["cpus"])}`,
+  ];
+  const writeList = list("write", writes);
+  if (writeList) denoFlags.push(`--allow-write=${writeList}`);
+  for (const kind of ["net", "run", "ffi"] as const) {
+    if (granted.get(kind)!.length) denoFlags.push(`--allow-${kind}=${list(kind, [])}`);
+  }
+  return { denoFlags, args: rest };
+}
+
+/** Where a command writes: its `--out`, else its default (a run, a grid, the first DIR). */
+function writeTargets(args: string[]): string[] {
+  const [command, ...rest] = args;
+  const positionals: string[] = [];
+  let out: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg.startsWith("--out=")) out = arg.slice("--out=".length);
+    else if (arg === "--out") out = rest[++i];
+    else if (arg.startsWith("-")) i += SWITCHES.has(arg) || arg.includes("=") ? 0 : 1;
+    else positionals.push(arg);
+  }
+  const first = positionals[0];
+  switch (command) {
+    case "train":
+    case "ablate":
+      return [out ?? "runs"];
+    case "report":
+      return [out ?? first].filter((p) => p !== undefined);
+    case "eval":
+      return first === undefined ? [] : [first];
+    case "sample":
+      // An atomic write puts its temp file beside the PNG.
+      return out !== undefined ? [dirname(out)] : first === undefined ? [] : [first];
+    default:
+      return [];
+  }
+}
+
+/** A path for a permission list, which Deno splits at commas. */
+function listable(path: string): string {
+  if (path.includes(",")) {
+    throw new UsageError(
+      `Cannot write to ${JSON.stringify(path)}: Deno's permission flags cannot name a path with ` +
+        "a comma, so gantry could not allow writing there; choose a path without one",
+    );
+  }
+  return path;
+}
+
+/**
+ * Rewrites Deno's refusal in `message` ("Requires write access to "x", run again with the
+ * --allow-write flag") as what gantry refused and the flag that allows it; other messages are
+ * returned as they are.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explainRefusal } from "./permissions.ts";
+ *
+ * const message = explainRefusal(
+ *   'Cannot load plugin module m.ts: Requires run access to "id", run again with the --allow-run flag',
+ * );
+ * assert.match(message, /^Cannot load plugin module m.ts: refused run access to "id"/);
+ * assert.match(message, /add --allow-run=id to the command/);
+ * ```
+ */
+export function explainRefusal(message: string): string {
+  const refusal = /Requires (\w+) access to "([^"]*)", run again with the --allow-\w+ flag/
+    .exec(message);
+  if (!refusal) return message;
+  const [text, kind, target] = refusal;
+  const why = kind === "import"
+    ? `code is imported only from Deno's default hosts (${
+      DEFAULT_IMPORT_HOSTS.map((host) => host.replace(/:443$/, "")).join(", ")
+    }) and those you allow`
+    : "gantry runs configs and plugins with least privilege (no subprocesses, network or FFI; " +
+      "writes only into the command's output directory and gantry's cache)";
+  return message.replace(
+    text,
+    `refused ${kind} access to "${target}": ${why}. If you trust the code, add ` +
+      `--allow-${kind}=${target} to the command, or -A to allow everything`,
+  );
+}

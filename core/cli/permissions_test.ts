@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { GANTRY_ENV, sandbox } from "./permissions.ts";
+
+const writes = (args: string[]) =>
+  sandbox(args, "/cache").denoFlags.find((flag) => flag.startsWith("--allow-write="));
+
+Deno.test("each command may write only where it writes, and gantry's cache", () => {
+  assert.equal(writes(["train", "c.json"]), "--allow-write=runs,/cache");
+  assert.equal(writes(["train", "c.json", "--out=/r", "--resume"]), "--allow-write=/r,/cache");
+  assert.equal(
+    writes(["ablate", "g.json", "--workers", "2", "--out", "/g"]),
+    "--allow-write=/g,/cache",
+  );
+  assert.equal(writes(["report", "/a", "/b"]), "--allow-write=/a,/cache");
+  assert.equal(writes(["report", "/a", "/b", "--out", "/m"]), "--allow-write=/m,/cache");
+  assert.equal(writes(["eval", "--metrics", "fd", "/run"]), "--allow-write=/run,/cache");
+  assert.equal(writes(["sample", "/run", "--n", "9"]), "--allow-write=/run,/cache");
+  assert.equal(writes(["sample", "/run", "--out", "/pics/a,b.png"]), "--allow-write=/pics,/cache");
+  assert.throws(() => writes(["sample", "/run", "--out", "/p,q/a.png"]), /a path with a comma/);
+  assert.equal(
+    sandbox(["plugins"], undefined).denoFlags.find((f) => f.includes("write")),
+    undefined,
+  );
+});
+
+Deno.test("the sandbox grants no subprocess, network or FFI unless asked, and -A grants all", () => {
+  const { denoFlags, args } = sandbox(["train", "c.json", "--allow-run", "id", "-A"], "/c");
+  assert.deepEqual(denoFlags, ["-A"]);
+  assert.deepEqual(args, ["train", "c.json"]);
+  const plain = sandbox(["train", "c.json"], "/c").denoFlags;
+  assert.ok(plain.includes("--no-prompt"));
+  assert.deepEqual(plain.filter((flag) => /^--allow-(run|net|ffi|all)|^-A$/.test(flag)), []);
+  const asked = sandbox(
+    ["train", "c.json", "--allow-net=example.org:443", "--allow-run", "id"],
+    "/c",
+  );
+  assert.ok(asked.denoFlags.includes("--allow-net=example.org:443"));
+  assert.ok(asked.denoFlags.includes("--allow-run=id"));
+  assert.throws(() => sandbox(["train", "--allow-everything=1"], "/c"), /Unknown permission flag/);
+});
+
+Deno.test("every environment variable gantry's sources read is in the sandbox's list", async () => {
+  const root = new URL("../../", import.meta.url);
+  const read = new Set<string>();
+  const walk = async (dir: URL) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+      if (entry.isDirectory && !["runs", "tests", "bench", ".git"].includes(entry.name)) {
+        await walk(url);
+      } else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) {
+        const source = await Deno.readTextFile(url);
+        for (const [, name] of source.matchAll(/\b(?:env|read|Deno\.env\.get)\("([A-Z_]+)"\)/g)) {
+          read.add(name);
+        }
+      }
+    }
+  };
+  await walk(root);
+  assert.ok(read.has("SLURM_ARRAY_TASK_ID") && read.has("GANTRY_CACHE"), [...read].join());
+  assert.deepEqual(
+    [...read].filter((name) => !(GANTRY_ENV as readonly string[]).includes(name)),
+    [],
+  );
+});
