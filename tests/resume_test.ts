@@ -24,6 +24,19 @@ const config = {
   evaluate: { every: 50, metrics: [{ name: "mode-coverage", options: { samples: 200 } }] },
 };
 
+/** A run of `config` trained for 50 steps in a fresh directory: its config file and run dir. */
+async function trainedFor50Steps(): Promise<{ dir: string; path: string; out: string }> {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "config.json");
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...config, train: { ...config.train, steps: 50 } }),
+  );
+  const out = join(dir, "run");
+  assert.equal((await runCli(["train", path, "--out", out])).code, 0);
+  return { dir, path, out };
+}
+
 /** The values of the trainable weights of a run's checkpointed generator. */
 async function trainableWeights(runDir: string): Promise<number[][]> {
   await tf.setBackend("cpu");
@@ -73,14 +86,7 @@ Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupt
 });
 
 Deno.test("resuming with another config is refused, more steps extend a run; a finished run samples", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = join(dir, "config.json");
-  await Deno.writeTextFile(
-    path,
-    JSON.stringify({ ...config, train: { ...config.train, steps: 50 } }),
-  );
-  const out = join(dir, "run");
-  assert.equal((await runCli(["train", path, "--out", out])).code, 0);
+  const { dir, path, out } = await trainedFor50Steps();
   const state = await readCheckpointState(out);
   assert.equal(state?.step, 50);
   await Deno.writeTextFile(
@@ -172,14 +178,7 @@ Deno.test("a crash between a checkpoint swap's renames: readers use checkpoint.o
 });
 
 Deno.test("a truncated checkpoint is named with its file; resuming a finished run keeps its time", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = join(dir, "config.json");
-  await Deno.writeTextFile(
-    path,
-    JSON.stringify({ ...config, train: { ...config.train, steps: 50 } }),
-  );
-  const out = join(dir, "run");
-  assert.equal((await runCli(["train", path, "--out", out])).code, 0);
+  const { path, out } = await trainedFor50Steps();
   const trained = JSON.parse(await Deno.readTextFile(join(out, "result.json")));
   const again = await runCli(["train", path, "--out", out, "--resume"]);
   assert.equal(again.code, 0, again.stderr);

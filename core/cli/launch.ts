@@ -22,7 +22,7 @@ export async function launch(args: string[]): Promise<number> {
   } catch {
     // No cache directory: metrics that need one say so when they run.
   }
-  const { denoFlags, args: cliArgs } = sandbox(args, cacheDir);
+  const { denoFlags, args: cliArgs } = sandbox(args, cacheDir, jsonName);
   const env: Record<string, string> = {};
   if (cacheDir) env.GANTRY_CACHE = cacheDir;
   if (Deno.build.os === "linux" && !Deno.env.get("XDG_RUNTIME_DIR")) {
@@ -74,6 +74,17 @@ async function lockCopy(): Promise<string | undefined> {
     return undefined;
   }
   return path;
+}
+
+/** The `name` a JSON config or grid gives; a `.ts` one runs code, so it is not read here. */
+function jsonName(path: string): string | undefined {
+  if (!path.endsWith(".json")) return undefined;
+  try {
+    const name = JSON.parse(Deno.readTextFileSync(path))?.name;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function signalNumber(signal: Deno.Signal): number {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { UsageError } from "../contract/errors.ts";
 
 /** Deno's hosts that code may be imported from when no `--allow-import` is given. */
@@ -50,7 +50,8 @@ export interface Sandbox {
 
 /**
  * The permission flags for gantry's CLI run with `args` (the command first), and those args
- * without the `--allow-*` flags meant for Deno. `cacheDir` is gantry's cache.
+ * without the `--allow-*` flags meant for Deno. `cacheDir` is gantry's cache; `nameOf` reads
+ * the `name` of a config or grid file (train and ablate write into `runs/<name>` by default).
  *
  * @example
  * ```ts
@@ -67,7 +68,11 @@ export interface Sandbox {
  * assert.ok(!denoFlags.some((f) => /^--allow-(run|net|ffi)/.test(f)));
  * ```
  */
-export function sandbox(args: string[], cacheDir: string | undefined): Sandbox {
+export function sandbox(
+  args: string[],
+  cacheDir: string | undefined,
+  nameOf: (file: string) => string | undefined = () => undefined,
+): Sandbox {
   const granted = new Map<Kind, string[]>(KINDS.map((kind) => [kind, []]));
   const rest: string[] = [];
   let all = false;
@@ -99,7 +104,7 @@ export function sandbox(args: string[], cacheDir: string | undefined): Sandbox {
   }
   if (all) return { denoFlags: ["-A"], args: rest };
   // An empty path is left out here for the command to refuse with its own message.
-  const writes = [...writeTargets(rest), ...(cacheDir ? [cacheDir] : [])]
+  const writes = [...writeTargets(rest, nameOf), ...(cacheDir ? [cacheDir] : [])]
     .filter((path) => path.trim())
     .map(listable);
   const list = (kind: Kind, base: readonly string[]) => [...base, ...granted.get(kind)!].join(",");
@@ -119,8 +124,14 @@ export function sandbox(args: string[], cacheDir: string | undefined): Sandbox {
   return { denoFlags, args: rest };
 }
 
-/** Where a command writes: its `--out`, else its default (a run, a grid, the first DIR). */
-function writeTargets(args: string[]): string[] {
+/** A name that can only name a directory under runs/ (the schemas' rule for names). */
+const DIRECTORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * Where a command writes: its `--out`, else its default (`runs/<name>` for a run or a grid whose
+ * name is known, else `runs/`; RUN; the first DIR).
+ */
+function writeTargets(args: string[], nameOf: (file: string) => string | undefined): string[] {
   const [command, ...rest] = args;
   const positionals: string[] = [];
   let out: string | undefined;
@@ -134,8 +145,10 @@ function writeTargets(args: string[]): string[] {
   const first = positionals[0];
   switch (command) {
     case "train":
-    case "ablate":
-      return [out ?? "runs"];
+    case "ablate": {
+      const name = first === undefined ? undefined : nameOf(first);
+      return [out ?? (name && DIRECTORY_NAME.test(name) ? join("runs", name) : "runs")];
+    }
     case "report":
       return [out ?? first].filter((p) => p !== undefined);
     case "eval":

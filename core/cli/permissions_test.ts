@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
 import { GANTRY_ENV, sandbox } from "./permissions.ts";
 
+const names: Record<string, string> = { "c.json": "ring", "g.json": "grid", "bad.json": "../up" };
 const writes = (args: string[]) =>
-  sandbox(args, "/cache").denoFlags.find((flag) => flag.startsWith("--allow-write="));
+  sandbox(args, "/cache", (file) => names[file]).denoFlags
+    .find((flag) => flag.startsWith("--allow-write="));
 
 Deno.test("each command may write only where it writes, and gantry's cache", () => {
-  assert.equal(writes(["train", "c.json"]), "--allow-write=runs,/cache");
+  assert.equal(writes(["train", "c.json"]), "--allow-write=runs/ring,/cache");
+  assert.equal(writes(["ablate", "g.json"]), "--allow-write=runs/grid,/cache");
+  // A name that is not a directory name (the config will be refused) or none: all of runs/.
+  assert.equal(writes(["train", "bad.json"]), "--allow-write=runs,/cache");
+  assert.equal(writes(["train", "c.ts"]), "--allow-write=runs,/cache");
   assert.equal(writes(["train", "c.json", "--out=/r", "--resume"]), "--allow-write=/r,/cache");
   assert.equal(
     writes(["ablate", "g.json", "--workers", "2", "--out", "/g"]),
