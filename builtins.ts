@@ -13,6 +13,9 @@ import idx from "./datasets/idx.ts";
 import mnist from "./datasets/mnist.ts";
 import ring8 from "./datasets/ring_8.ts";
 import featureMatching from "./losses/feature_matching.ts";
+import hinge from "./losses/hinge.ts";
+import relativistic from "./losses/relativistic.ts";
+import wasserstein from "./losses/wasserstein.ts";
 import minimax from "./losses/minimax.ts";
 import nonSaturating from "./losses/non_saturating.ts";
 import classifierScore from "./metrics/classifier_score.ts";
@@ -22,6 +25,10 @@ import parzenLl from "./metrics/parzen_ll.ts";
 import semiSupervisedError from "./metrics/semi_supervised_error.ts";
 import historicalAveraging from "./regularizers/historical_averaging.ts";
 import labelSmoothing from "./regularizers/label_smoothing.ts";
+import dragan from "./regularizers/dragan.ts";
+import gradientPenalty from "./regularizers/gradient_penalty.ts";
+import r1 from "./regularizers/r1.ts";
+import r2 from "./regularizers/r2.ts";
 import batchNorm from "./addons/batch_norm.ts";
 import dropout from "./addons/dropout.ts";
 import gaussianNoise from "./addons/gaussian_noise.ts";
@@ -46,6 +53,9 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   minimax,
   nonSaturating,
   featureMatching,
+  hinge,
+  wasserstein,
+  relativistic,
   minibatchDiscrimination,
   batchNorm,
   virtualBatchNorm,
@@ -67,6 +77,10 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   parzenLl,
   labelSmoothing,
   historicalAveraging,
+  r1,
+  r2,
+  gradientPenalty,
+  dragan,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { extname, join, normalize } from "node:path";
+import { runCli } from "./_cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -71,6 +72,44 @@ console.log(JSON.stringify({ status: result.status, steps: result.steps }));
     );
     assert.notEqual(refused.code, 0);
     assert.ok(refused.stderr.includes(`Requires import access to "${host}`), refused.stderr);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("a user's input-gradient penalty loads from a URL and trains through the CLI", async () => {
+  const server = serveCheckout();
+  const host = `127.0.0.1:${server.addr.port}`;
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = join(dir, "config.json");
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify({
+        name: "zero-gp",
+        dataset: "ring-8",
+        backend: "cpu",
+        loss: "wasserstein",
+        regularizers: [{ name: "zero-centered-penalty", options: { lambda: 5 } }],
+        train: { steps: 4, batchSize: 8 },
+      }),
+    );
+    const out = join(dir, "run");
+    const { code, stderr } = await runCli([
+      "train",
+      config,
+      "--out",
+      out,
+      "--plugin",
+      `http://${host}/examples/zero_centered_penalty.ts`,
+      `--allow-import=${host}`,
+    ]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(await Deno.readTextFile(join(out, "result.json")));
+    assert.equal(result.status, "ok");
+    assert.ok(
+      Number.isFinite(JSON.parse(await Deno.readTextFile(join(out, "metrics.jsonl"))).dLoss),
+    );
   } finally {
     await server.shutdown();
   }

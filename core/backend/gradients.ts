@@ -9,6 +9,12 @@
  * - `LeakyRelu`: tfjs's `where(x > 0, dy, dy·α)` runs three kernels (Greater, Multiply, Select)
  *   over the activation; where the backend has gantry's `GantryLeakyReluGrad` (wasm) it is one.
  *
+ * And gradients tfjs lacks, so that a gradient can itself be differentiated (a penalty on
+ * ‖∇ₓD(x)‖, as R1 and WGAN-GP are, trains D through D's own backward pass):
+ *
+ * - the comparisons (`Greater`, `Less`, ...): piecewise constant, so zero almost everywhere;
+ * - `GantryLeakyReluGrad`: linear in dy with the same slopes, zero in x.
+ *
  * @module
  */
 import { tf } from "../../deps.ts";
@@ -40,6 +46,24 @@ export function registerGradients(): void {
         },
       };
     },
+  });
+  for (const kernelName of ["Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual"]) {
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ["a", "b"],
+      gradFunc: (_, [a, b]) => ({ a: () => tf.zerosLike(a), b: () => tf.zerosLike(b) }),
+    });
+  }
+  tf.registerGradient({
+    kernelName: LEAKY_RELU_GRAD,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x], attrs) => ({
+      dy: () =>
+        tf.engine().runKernel(LEAKY_RELU_GRAD, { dy: dy as tf.Tensor, x }, {
+          ...attrs,
+        }) as tf.Tensor,
+      x: () => tf.zerosLike(x),
+    }),
   });
   const leakyRelu = tf.getGradient("LeakyRelu")!;
   tf.registerGradient({

@@ -104,16 +104,23 @@ export function parseGrid(input: unknown, source = "(object)"): Grid {
 
 /**
  * Sets `path` (dotted) in a config object, turning a plugin name on the way into `{ name }`
- * (and a loss name, which names both players' losses, into `{ discriminator, generator }`).
+ * (and a loss for both players, under a path that picks a side, into
+ * `{ discriminator, generator }`).
  */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split(".");
   let node = target;
   for (const [depth, key] of keys.slice(0, -1).entries()) {
     const next = node[key];
-    node[key] = typeof next === "string"
-      ? depth === 0 && key === "loss" ? { discriminator: next, generator: next } : { name: next }
-      : next && typeof next === "object" && !Array.isArray(next)
+    const object = next && typeof next === "object" && !Array.isArray(next);
+    // One loss for both players, when the path picks a side, becomes one loss on each side.
+    const side = keys[depth + 1] === "discriminator" || keys[depth + 1] === "generator";
+    const oneLoss = typeof next === "string" || (object && "name" in next);
+    node[key] = depth === 0 && key === "loss" && side && oneLoss
+      ? { discriminator: next, generator: next }
+      : typeof next === "string"
+      ? { name: next }
+      : object
       ? { ...next }
       : {};
     node = node[key] as Record<string, unknown>;

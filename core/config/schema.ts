@@ -59,20 +59,26 @@ const generatorLoss = z.preprocess(
   });
 });
 
+/** Whether a loss is written as one plugin (`"x"` or `{ name, options }`) for both players. */
+function bothSides(value: unknown): boolean {
+  return typeof value === "string" ||
+    (typeof value === "object" && value !== null && "name" in value);
+}
+
 /**
- * `loss: "x"` uses plugin x for both players; the object form picks each side, the
- * discriminator defaulting to the standard L0 of `minimax` and the generator to
- * `non-saturating`.
+ * `loss: "x"` (or `{ name, options }`) uses plugin x for both players; the object form with
+ * `discriminator` and `generator` picks each side, the discriminator defaulting to the standard
+ * L0 of `minimax` and the generator to `non-saturating`.
  */
 const loss = z.preprocess(
-  (value) => typeof value === "string" ? { discriminator: value, generator: value } : value,
+  (value) => bothSides(value) ? { discriminator: value, generator: value } : value,
   z.strictObject({
     discriminator: pluginRef.prefault("minimax"),
     generator: generatorLoss.prefault("non-saturating"),
   }, {
     error: (issue) =>
       issue.code === "invalid_type"
-        ? 'expected a loss name or { "discriminator": ..., "generator": ... }'
+        ? 'expected a loss name, { "name": ..., "options": {...} } or { "discriminator": ..., "generator": ... }'
         : undefined,
   }),
 );

@@ -9,6 +9,8 @@ import type { Rng } from "./rng.ts";
 
 /** The discriminator's outputs for one batch. */
 export interface DiscriminatorOutput {
+  /** The batch D scored: the real or generated examples (a penalty's inputs to differentiate). */
+  x: tf.Tensor;
   /**
    * Shape [n, 1]: the logit of "real". For a K+1-class discriminator (semi-supervised mode) it
    * is log Z(x) = logsumexp of the K class logits, so that sigmoid(logit) = Z/(Z+1) = D(x).
@@ -53,6 +55,13 @@ export interface LossInputs {
   labels?: tf.Tensor;
   /** The training step, counted from 1. */
   step: number;
+  /**
+   * D on any batch x of the dataset's shape (interpolates, perturbed data), as the step calls it
+   * (training mode, the reference batch of virtual batch norm in front, log Z(x) in
+   * semi-supervised mode): differentiable in x and in D's weights, so a penalty on ∇ₓD (R1,
+   * WGAN-GP) trains D. The output is shaped as `real`'s and `fake`'s.
+   */
+  discriminate(x: tf.Tensor): DiscriminatorOutput;
 }
 
 /** A loss: either side may be missing. Each returns a scalar to minimise. */

@@ -124,8 +124,8 @@ export type AnyPlugin = { [K in PluginKind]: Plugin<K, any> }[PluginKind];
  *   rng: createRng(1),
  *   discriminator: { logits: 1, features: 0 },
  * });
- * const output = (logit: number) => ({ logits: tf.fill([4, 1], logit), features: [] });
- * const inputs = { real: output(1), fake: output(0), step: 1 };
+ * const output = (logit: number) => ({ x: tf.zeros([4, 2]), logits: tf.fill([4, 1], logit), features: [] });
+ * const inputs = { real: output(1), fake: output(0), step: 1, discriminate: () => output(0) };
  * assert.equal((await loss.discriminator!(inputs).data())[0], 0); // real at 1, fake at 0
  * assert.equal((await loss.generator!(inputs).data())[0], 1); // G wants its fakes at 1
  * ```

@@ -22,8 +22,8 @@ export function discriminate(run: Run, x: tf.Tensor, training: boolean): Discrim
   );
   const [logits, ...features] = outputs;
   return run.labeled
-    ? { logits: tf.logSumExp(logits, 1, true), classLogits: logits, features }
-    : { logits, features };
+    ? { x, logits: tf.logSumExp(logits, 1, true), classLogits: logits, features }
+    : { x, logits, features };
 }
 
 /**
@@ -44,6 +44,7 @@ export function discriminateEach(
   const [logitsOf, classLogitsOf] = [split(logits), classLogits && split(classLogits)];
   const featuresOf = features.map(split);
   return sizes.map((_, i) => ({
+    x: batches[i],
     logits: logitsOf[i],
     ...(classLogitsOf ? { classLogits: classLogitsOf[i] } : {}),
     features: featuresOf.map((f) => f[i]),

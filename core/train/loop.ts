@@ -135,6 +135,7 @@ function discriminatorStep(
           fake: fakeOut,
           labels: labeled ? undefined : real.labels,
           step,
+          discriminate: (x) => discriminate(run, x, true),
           variables: run.variables.discriminator,
           ganWeight,
         };
@@ -205,6 +206,7 @@ function generatorStep(
           },
           fake,
           step,
+          discriminate: (x) => discriminate(run, x, true),
           variables: run.variables.generator,
           ganWeight: 1,
         };
