@@ -19,6 +19,9 @@ import wasserstein from "./losses/wasserstein.ts";
 import minimax from "./losses/minimax.ts";
 import nonSaturating from "./losses/non_saturating.ts";
 import classifierScore from "./metrics/classifier_score.ts";
+import densityCoverage from "./metrics/density_coverage.ts";
+import kid from "./metrics/kid.ts";
+import precisionRecall from "./metrics/precision_recall.ts";
 import frechetDistance from "./metrics/frechet_distance.ts";
 import modeCoverage from "./metrics/mode_coverage.ts";
 import parzenLl from "./metrics/parzen_ll.ts";
@@ -34,6 +37,7 @@ import dropout from "./addons/dropout.ts";
 import gaussianNoise from "./addons/gaussian_noise.ts";
 import virtualBatchNorm from "./addons/virtual_batch_norm.ts";
 import minibatchDiscrimination from "./addons/minibatch_discrimination.ts";
+import packing from "./addons/packing.ts";
 import { loadPluginModules } from "./core/contract/load_plugins.ts";
 import type { AnyPlugin } from "./core/contract/plugin.ts";
 import { Registry } from "./core/contract/registry.ts";
@@ -61,6 +65,7 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   virtualBatchNorm,
   gaussianNoise,
   dropout,
+  packing,
   mlp,
   dcgan,
   improvedGanMnist,
@@ -75,6 +80,9 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   classifierScore,
   frechetDistance,
   parzenLl,
+  precisionRecall,
+  densityCoverage,
+  kid,
   labelSmoothing,
   historicalAveraging,
   r1,

@@ -97,6 +97,11 @@ export interface Addon extends Stateful {
   referenceBatch?: number;
   /** True when the layer treats each example on its own (see `Networks.perExample`). */
   perExample?: boolean;
+  /**
+   * D judges this many examples as one (packing): every batch it sees must be a multiple of it
+   * (the engine refuses a `train.batchSize` that is not), and its outputs have a row per pack.
+   */
+  packs?: number;
 }
 
 /** What a regularizer sees: the loss inputs plus the player's trainable variables. */

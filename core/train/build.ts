@@ -121,6 +121,7 @@ export async function buildRun(
     resolved,
     addon: await create(resolved),
   })));
+  const packs = checkPacking(addons, config, fail);
   const logits = semi ? classes : 1;
   const networks = await create(experiment.architecture, {
     dataset: dataset.info,
@@ -186,6 +187,13 @@ export async function buildRun(
   const referenceSizes = [
     ...new Set(addons.map(({ addon }) => addon.referenceBatch).filter((n) => n)),
   ];
+  if (referenceSizes.length && packs > 1) {
+    throw fail(
+      "discriminator.addons",
+      "packing and a reference batch (virtual batch norm) do not go together: the reference " +
+        "rows would be packed with each other before they are normalised against",
+    );
+  }
   if (referenceSizes.length > 1) {
     throw fail(
       "discriminator.addons",
@@ -239,6 +247,36 @@ export async function buildRun(
     },
   };
   return run;
+}
+
+/**
+ * How many examples D judges as one (the add-ons' packs multiplied), checked against the batch
+ * size and semi-supervised mode, where D must classify each example.
+ */
+function checkPacking(
+  addons: { resolved: ResolvedPlugin<"addon">; addon: Addon }[],
+  config: ExperimentConfig,
+  fail: (path: string, message: string) => ConfigError,
+): number {
+  const packing = addons.filter(({ addon }) => (addon.packs ?? 1) > 1);
+  const packs = packing.reduce((product, { addon }) => product * addon.packs!, 1);
+  if (packs === 1) return packs;
+  const names = packing.map(({ resolved }) => `"${resolved.plugin.name}"`).join(", ");
+  if (config.train.batchSize % packs) {
+    throw fail(
+      "train.batchSize",
+      `train.batchSize ${config.train.batchSize} is not a multiple of ${packs}, the packs of ` +
+        `add-on ${names}`,
+    );
+  }
+  if (config.semiSupervised) {
+    throw fail(
+      "semiSupervised",
+      `add-on ${names} makes D judge ${packs} examples as one, so it cannot classify each: ` +
+        "semi-supervised mode does not go with it",
+    );
+  }
+  return packs;
 }
 
 /**
