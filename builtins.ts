@@ -38,6 +38,7 @@ import gaussianNoise from "./addons/gaussian_noise.ts";
 import virtualBatchNorm from "./addons/virtual_batch_norm.ts";
 import minibatchDiscrimination from "./addons/minibatch_discrimination.ts";
 import packing from "./addons/packing.ts";
+import spectralNorm from "./addons/spectral_norm.ts";
 import { loadPluginModules } from "./core/contract/load_plugins.ts";
 import type { AnyPlugin } from "./core/contract/plugin.ts";
 import { Registry } from "./core/contract/registry.ts";
@@ -66,6 +67,7 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   gaussianNoise,
   dropout,
   packing,
+  spectralNorm,
   mlp,
   dcgan,
   improvedGanMnist,

@@ -98,6 +98,13 @@ export interface Addon extends Stateful {
   /** True when the layer treats each example on its own (see `Networks.perExample`). */
   perExample?: boolean;
   /**
+   * Changes D's layers in place once D is built (spectral norm reparametrises its kernels);
+   * called before any training or restore.
+   */
+  wrap?(discriminator: tfl.LayersModel): void;
+  /** Frees what the add-on keeps (called when the run ends). */
+  dispose?(): void;
+  /**
    * D judges this many examples as one (packing): every batch it sees must be a multiple of it
    * (the engine refuses a `train.batchSize` that is not), and its outputs have a row per pack.
    */

@@ -134,6 +134,10 @@ export async function buildRun(
       networks.discriminator.dispose();
     },
   });
+  for (const { addon } of addons) {
+    addon.wrap?.(networks.discriminator);
+    if (addon.dispose) owned.push({ dispose: () => addon.dispose!() });
+  }
   const width = (networks.discriminator.outputs[0].shape as number[])[1];
   if (width !== logits) {
     throw fail(
