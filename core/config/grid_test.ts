@@ -171,3 +171,18 @@ Deno.test("a misspelt exclude is refused, naming the entry and what is wrong", a
   const cells = await expandGrid(grid([{ loss: "minimax", "train.dSteps": 2 }]), builtinRegistry());
   assert.equal(cells.length, 3);
 });
+
+Deno.test("an axis picking one side of a loss named for both splits it, in either form", async () => {
+  for (const loss of ["hinge", { name: "hinge" }]) {
+    const cells = await expandGrid(
+      parseGrid({
+        name: "g",
+        base: { dataset: "ring-8", loss },
+        axes: { "loss.generator": ["non-saturating"] },
+      }),
+      builtinRegistry(),
+    );
+    assert.equal(cells[0].config.loss.discriminator.name, "hinge");
+    assert.deepEqual(cells[0].config.loss.generator.map((entry) => entry.name), ["non-saturating"]);
+  }
+});
