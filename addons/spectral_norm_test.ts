@@ -110,3 +110,8 @@ Deno.test("a spectrally normalised D trains, with R1 through it, and a resumed r
     ["u0", "u1", "u2"],
   );
 });
+
+Deno.test("spectral norm refuses a model it finds nothing to normalise in", () => {
+  const model = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [2, 2] })] });
+  assert.throws(() => spectrallyNormalize(model, 1, 1), /found no Dense or Conv2D layer/);
+});

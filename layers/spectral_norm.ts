@@ -58,7 +58,14 @@ export function spectrallyNormalize(
   iterations: number,
   seed: number,
 ): tf.Variable[] {
-  return model.layers.filter((layer) => NORMALISED.has(layer.getClassName())).map((layer, i) => {
+  const layers = model.layers.filter((layer) => NORMALISED.has(layer.getClassName()));
+  if (!layers.length) {
+    throw new TypeError(
+      `found no Dense or Conv2D layer in ${model.name} to normalise (layers of nested models ` +
+        "are not searched)",
+    );
+  }
+  return layers.map((layer, i) => {
     const kernel = kernelOf(layer);
     const outputs = kernel.shape[kernel.shape.length - 1]!;
     const u = tf.variable(

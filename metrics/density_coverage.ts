@@ -12,7 +12,11 @@ export default definePlugin({
   kind: "metric",
   name: "density-coverage",
   description: "Density and coverage of G's samples on the real k-NN balls, k = 5 (Naeem 2020)",
-  options: z.strictObject({ ...comparedRowsOptions, k: z.int().positive().max(100).default(5) }),
+  options: z.strictObject({ ...comparedRowsOptions, k: z.int().positive().max(100).default(5) })
+    .refine((o) => o.k < o.samples, {
+      path: ["k"],
+      error: "expected k below samples (each ball needs k other rows)",
+    }),
   create: ({ options, dataset }) => {
     requireComparable("density-coverage", dataset);
     return {

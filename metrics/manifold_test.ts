@@ -116,3 +116,16 @@ Deno.test("the three metrics run in training on 2-D points and report numbers in
   // An untrained G on the ring: far from the data.
   assert.ok(precision < 0.5 && kid > 0, JSON.stringify(result.metrics));
 });
+
+Deno.test("k must stay below the samples compared: refused when the config is parsed", async () => {
+  await assert.rejects(
+    () =>
+      train({
+        dataset: "ring-8",
+        backend: "cpu",
+        train: { steps: 1, batchSize: 8 },
+        evaluate: { metrics: [{ name: "precision-recall", options: { samples: 10, k: 10 } }] },
+      }, { registry: builtinRegistry() }),
+    /evaluate.metrics\[0\].options.k: expected k below samples/,
+  );
+});

@@ -12,7 +12,11 @@ export default definePlugin({
   kind: "metric",
   name: "precision-recall",
   description: "Improved precision and recall on k-NN manifolds, k = 3 (Kynkäänniemi 2019)",
-  options: z.strictObject({ ...comparedRowsOptions, k: z.int().positive().max(100).default(3) }),
+  options: z.strictObject({ ...comparedRowsOptions, k: z.int().positive().max(100).default(3) })
+    .refine((o) => o.k < o.samples, {
+      path: ["k"],
+      error: "expected k below samples (each ball needs k other rows)",
+    }),
   create: ({ options, dataset }) => {
     requireComparable("precision-recall", dataset);
     return {

@@ -3,8 +3,9 @@ import { definePlugin } from "../core/contract/plugin.ts";
 import { stepNoise, unitGradientPenalty } from "./_input_gradient.ts";
 
 /**
- * DRAGAN (Kodali et al. 2017): λ · E(‖∇ D(x̃)‖ − 1)² around the real data, at x̃ = x + c·σ·u with
- * σ the standard deviation of the real batch and u ~ U[0, 1] elementwise (the authors' code).
+ * DRAGAN (Kodali et al. 2017): λ · E(‖∇ D(x̃)‖ − 1)² around the real data, at x̃ = x + α(x_p − x)
+ * between x and its perturbation x_p = x + c·σ·u (σ the standard deviation of the real batch,
+ * u ~ U[0, 1] elementwise, α ~ U[0, 1] per example), as the authors' code does.
  */
 export default definePlugin({
   kind: "regularizer",
@@ -20,11 +21,13 @@ export default definePlugin({
     return {
       discriminator: ({ real, step, discriminate }) => {
         const { variance } = tf.moments(real.x);
-        const perturbed = tf.add(
-          real.x,
-          tf.mul(tf.mul(options.scale, tf.sqrt(variance)), noise(tf, real.x.shape, step)),
+        const offset = tf.mul(
+          tf.mul(options.scale, tf.sqrt(variance)),
+          noise(tf, real.x.shape, step),
         );
-        return tf.mul(options.lambda, unitGradientPenalty(tf, discriminate, perturbed, false));
+        const alpha = noise(tf, [real.x.shape[0], ...real.x.shape.slice(1).map(() => 1)], step);
+        const between = tf.add(real.x, tf.mul(alpha, offset));
+        return tf.mul(options.lambda, unitGradientPenalty(tf, discriminate, between, false));
       },
     };
   },

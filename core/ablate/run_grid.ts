@@ -39,7 +39,10 @@ export type AblateEvent =
   | { type: "plan"; total: number; skipped: number; pending: number }
   | { type: "start"; cell: Cell }
   | { type: "progress"; cell: Cell; progress: Progress }
-  /** Not trained here: another runner holds its claim, or finished it since the plan. */
+  /**
+   * Not trained here, for now: another runner holds its claim (it is waited for after the
+   * other cells, and trained here should that runner die first), or finished it.
+   */
   | { type: "skip"; cell: Cell; reason: "claimed" | "done" }
   | { type: "done"; cell: Cell; result: ResultLine };
 
@@ -99,7 +102,9 @@ export async function runGrid(
     skipped: mine.length - pending.length,
     pending: pending.length,
   });
-  const queue = [...pending];
+  // A cell another runner holds goes to the back, to be waited for once the rest are done: if
+  // that runner dies before finishing it, this one trains it.
+  const queue = pending.map((cell) => ({ cell, waited: false }));
   /** Runs one cell on `worker`; returns false when the worker died and must be replaced. */
   const runOne = async (worker: Worker, cell: Cell): Promise<boolean> => {
     // A directory without a results line is an interrupted run: it resumes from its checkpoint,
@@ -144,10 +149,13 @@ export async function runGrid(
   const lane = async () => {
     let worker = newWorker();
     try {
-      for (let cell = queue.shift(); cell; cell = queue.shift()) {
-        const claim = await lockFile(cellClaim(options.outDir, cell.id));
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const { cell, waited } = next;
+        const path = cellClaim(options.outDir, cell.id);
+        const claim = waited ? await lockFile(path, () => {}) : await lockFile(path);
         if (!claim) {
           options.onEvent?.({ type: "skip", cell, reason: "claimed" });
+          queue.push({ cell, waited: true });
           continue;
         }
         try {

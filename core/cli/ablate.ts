@@ -172,11 +172,11 @@ function printer(workers: number) {
         `gantry: ${event.total} cells, ${event.skipped} already done, ${event.pending} to run on ${workers} worker(s)`,
       );
     } else if (event.type === "skip") {
-      total--;
+      if (event.reason === "done") total--;
       stderr.line(
         `${event.cell.label}: ${
           event.reason === "claimed"
-            ? "skipped, another runner is training it"
+            ? "another runner is training it; waiting for it after the other cells"
             : "done by another runner"
         }`,
       );

@@ -22,14 +22,25 @@ export async function launch(args: string[]): Promise<number> {
   } catch {
     // No cache directory: metrics that need one say so when they run.
   }
-  const { denoFlags, args: cliArgs } = sandbox(args, cacheDir, jsonName);
+  const checkout = new URL("../../", import.meta.url);
+  const { denoFlags, args: cliArgs } = sandbox(args, {
+    cacheDir,
+    nameOf: jsonName,
+    checkout: checkout.protocol === "file:"
+      ? fileURLToPath(checkout).replace(/\/$/, "")
+      : undefined,
+    home: Deno.env.get("HOME") || undefined,
+  });
   const env: Record<string, string> = {};
   if (cacheDir) env.GANTRY_CACHE = cacheDir;
   if (Deno.build.os === "linux" && !Deno.env.get("XDG_RUNTIME_DIR")) {
     // Mesa's Vulkan drivers want one (see core/backend/webgpu.ts); the child may not create it.
     const dir = `/tmp/gantry-runtime-${Deno.uid() ?? "user"}`;
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    env.XDG_RUNTIME_DIR = dir;
+    // Only a directory of this user's own, closed to others; else a fresh private one.
+    const info = await Deno.lstat(dir);
+    const owned = info.isDirectory && info.uid === Deno.uid() && !((info.mode ?? 0) & 0o077);
+    env.XDG_RUNTIME_DIR = owned ? dir : await Deno.makeTempDir({ prefix: "gantry-runtime-" });
   }
   const main = new URL("./main.ts", import.meta.url);
   const lock = main.protocol === "file:" ? await lockCopy() : undefined;

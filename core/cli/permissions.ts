@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "../contract/errors.ts";
 
 /** Deno's hosts that code may be imported from when no `--allow-import` is given. */
@@ -39,8 +39,23 @@ export const GANTRY_ENV = [
 const KINDS = ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as const;
 type Kind = typeof KINDS[number];
 
-/** The command's switches: every other `--flag` takes a value. */
-const SWITCHES = new Set(["--help", "--resume", "--overwrite"]);
+/** The commands' switches (a test checks them against the commands): other flags take a value. */
+export const SWITCHES = new Set(["--help", "--resume", "--overwrite", "--exit-zero"]);
+
+/** The commands that evaluate metrics, which may train and cache a domain classifier. */
+const CACHING = new Set(["train", "ablate", "eval"]);
+
+/** What {@linkcode sandbox} needs to know of the machine. */
+export interface SandboxContext {
+  /** gantry's cache directory, when there is one. */
+  cacheDir?: string;
+  /** The `name` of a config or grid file (train and ablate write into `runs/<name>`). */
+  nameOf?: (file: string) => string | undefined;
+  /** The checkout (absolute): no plugin may write into it but under its `runs/`. */
+  checkout?: string;
+  /** The user's home (absolute): no plugin may write to it or above it. */
+  home?: string;
+}
 
 /** A command's child process: Deno's permission flags and the arguments gantry's CLI gets. */
 export interface Sandbox {
@@ -50,8 +65,8 @@ export interface Sandbox {
 
 /**
  * The permission flags for gantry's CLI run with `args` (the command first), and those args
- * without the `--allow-*` flags meant for Deno. `cacheDir` is gantry's cache; `nameOf` reads
- * the `name` of a config or grid file (train and ablate write into `runs/<name>` by default).
+ * without the `--allow-*` flags meant for Deno. A command's output that would let plugins write
+ * gantry's own code (the checkout but its `runs/`) or the home directory is refused.
  *
  * @example
  * ```ts
@@ -60,7 +75,7 @@ export interface Sandbox {
  *
  * const { denoFlags, args } = sandbox(
  *   ["train", "cfg.json", "--out", "/tmp/run", "--allow-import=127.0.0.1:8000"],
- *   "/home/me/.cache/gantry",
+ *   { cacheDir: "/home/me/.cache/gantry", checkout: "/home/me/gantry", home: "/home/me" },
  * );
  * assert.deepEqual(args, ["train", "cfg.json", "--out", "/tmp/run"]);
  * assert.ok(denoFlags.includes("--allow-write=/tmp/run,/home/me/.cache/gantry"));
@@ -68,11 +83,8 @@ export interface Sandbox {
  * assert.ok(!denoFlags.some((f) => /^--allow-(run|net|ffi)/.test(f)));
  * ```
  */
-export function sandbox(
-  args: string[],
-  cacheDir: string | undefined,
-  nameOf: (file: string) => string | undefined = () => undefined,
-): Sandbox {
+export function sandbox(args: string[], context: SandboxContext = {}): Sandbox {
+  const { cacheDir, nameOf = () => undefined } = context;
   const granted = new Map<Kind, string[]>(KINDS.map((kind) => [kind, []]));
   const rest: string[] = [];
   let all = false;
@@ -104,9 +116,10 @@ export function sandbox(
   }
   if (all) return { denoFlags: ["-A"], args: rest };
   // An empty path is left out here for the command to refuse with its own message.
-  const writes = [...writeTargets(rest, nameOf), ...(cacheDir ? [cacheDir] : [])]
-    .filter((path) => path.trim())
-    .map(listable);
+  const outputs = writeTargets(rest, nameOf).filter((path) => path.trim());
+  for (const output of outputs) refuseProtected(output, context);
+  const cache = cacheDir && CACHING.has(rest[0]) ? [cacheDir] : [];
+  const writes = [...outputs, ...cache].map(listable);
   const list = (kind: Kind, base: readonly string[]) => [...base, ...granted.get(kind)!].join(",");
   const denoFlags = [
     "--no-prompt",
@@ -158,6 +171,29 @@ function writeTargets(args: string[], nameOf: (file: string) => string | undefin
       return out !== undefined ? [dirname(out)] : first === undefined ? [] : [first];
     default:
       return [];
+  }
+}
+
+/** Refuses an output that holds the checkout's code or the home directory (or lies above them). */
+function refuseProtected(path: string, { checkout, home }: SandboxContext): void {
+  const target = resolve(path);
+  const within = (root: string, inner: string) => {
+    const path = relative(root, inner);
+    return path === "" || (path.split(sep)[0] !== ".." && !isAbsolute(path));
+  };
+  const reason = checkout && within(target, checkout)
+    ? "it holds gantry's checkout"
+    : checkout && within(checkout, target) && !within(join(checkout, "runs"), target)
+    ? "it is inside gantry's checkout, outside its runs/"
+    : home && within(target, home)
+    ? "it holds your home directory"
+    : undefined;
+  if (reason) {
+    throw new UsageError(
+      `Cannot write to ${JSON.stringify(path)}: ${reason}, and plugins, which may write where ` +
+        "the command does, could then change code or files that are not outputs. Write under " +
+        "runs/ or a directory of its own (or, trusting every plugin, run with -A)",
+    );
   }
 }
 

@@ -17,6 +17,7 @@ import type { ExperimentConfig } from "../config/schema.ts";
 import { swapDirectory, syncDirectory, writeFileSynced } from "./atomic.ts";
 import { loadModel, loadWeights, saveModel } from "./model_io.ts";
 import { type Optimizers, optimizerWeights } from "./optimizer_state.ts";
+import { CorruptFileError, parseJsonFile, readMemberFile } from "./corrupt_file.ts";
 import { decodeTensors, encodeTensors, type NamedTensor, type TensorSpec } from "./tensor_file.ts";
 
 /** What state.json records. */
@@ -70,12 +71,7 @@ export async function loadCheckpointState(dir: string): Promise<CheckpointState 
 /** The checkpoint copy's state.json; one that does not parse is named. */
 async function readState(copy: string): Promise<CheckpointState> {
   const path = join(copy, "state.json");
-  const text = await Deno.readTextFile(path);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path} is not valid JSON (${(error as Error).message})`);
-  }
+  return parseJsonFile(path, await readMemberFile(path)) as CheckpointState;
 }
 
 /** The checkpoint's generator as a LayersModel, e.g. to draw samples from a finished run. */
@@ -160,8 +156,14 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | undefine
   // What is decoded so far, freed should a later file be missing or malformed.
   const loaded: tf.Tensor[] = [];
   const decode = async (file: string, specs: TensorSpec[]) => {
-    const bytes = specs.length ? await Deno.readFile(join(copy, file)) : new Uint8Array();
-    const tensors = decodeTensors(specs, bytes, join(copy, file));
+    const path = join(copy, file);
+    const bytes = specs.length
+      ? await Deno.readFile(path).catch((error) => {
+        if (error instanceof Deno.errors.NotFound) throw new CorruptFileError(`${path} is missing`);
+        throw error;
+      })
+      : new Uint8Array();
+    const tensors = decodeTensors(specs, bytes, path);
     loaded.push(...tensors.map((t) => t.tensor));
     return tensors;
   };

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { tf, tfl } from "../../deps.ts";
 import { syncDirectory, writeFileSynced } from "./atomic.ts";
+import { CorruptFileError, parseJsonFile, readMemberFile } from "./corrupt_file.ts";
 
 function flatten(data: tf.io.WeightData): ArrayBuffer {
   return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
@@ -36,13 +37,8 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 /** DIR's model.json and weights.bin, checked against each other: a bad file is named. */
 async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const topology = join(dir, "model.json");
-  let json;
-  try {
-    json = JSON.parse(await Deno.readTextFile(topology));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new Error(`${topology} is missing`);
-    throw new Error(`${topology} is not valid JSON (${(error as Error).message})`);
-  }
+  // deno-lint-ignore no-explicit-any
+  const json = parseJsonFile(topology, await readMemberFile(topology)) as any;
   const specs: tf.io.WeightsManifestEntry[] | undefined = json?.weightsManifest?.[0]?.weights;
   if (!json.modelTopology || !Array.isArray(specs)) {
     throw new Error(
@@ -50,13 +46,16 @@ async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
     );
   }
   const weights = join(dir, "weights.bin");
-  const bytes = await Deno.readFile(weights);
+  const bytes = await Deno.readFile(weights).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) throw new CorruptFileError(`${weights} is missing`);
+    throw error;
+  });
   const expected = specs.reduce(
     (sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * (BYTES[spec.dtype] ?? 4),
     0,
   );
   if (bytes.byteLength !== expected) {
-    throw new Error(
+    throw new CorruptFileError(
       `${weights} has ${bytes.byteLength} bytes; model.json describes ${expected} ` +
         "(the file is truncated or from another model)",
     );

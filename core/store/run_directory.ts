@@ -27,6 +27,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.ts";
 import type { Optimizers } from "./optimizer_state.ts";
+import { CorruptFileError } from "./corrupt_file.ts";
 import { type MetricsRow, parseRecord, recordJson, type RunResult } from "./run_records.ts";
 
 const CONFIG = "config.json";
@@ -81,7 +82,8 @@ export class RunDirectory {
    * asked for, with a {@linkcode RunDirectoryError}, as is a checkpoint that cannot be resumed.
    */
   static async plan(path: string, request: RunRequest): Promise<RunPlan> {
-    const resume = request.resume ? await resumable(path, request) : undefined;
+    const found = request.resume ? await resumable(path, request) : undefined;
+    const resume = found === "unreadable" ? undefined : found;
     if (resume) {
       const { state, checkpoint } = resume;
       return {
@@ -101,6 +103,8 @@ export class RunDirectory {
     return {
       path,
       open: async () => {
+        // An unreadable checkpoint is kept aside, not deleted: it may still be worth a look.
+        if (found === "unreadable") await setAside(path);
         if (previous) await clearRun(path);
         return await RunDirectory.#open(path, 0);
       },
@@ -210,6 +214,18 @@ async function previousRun(path: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** Renames the run's checkpoint (and a swap's leftover copy) to `checkpoint*.unreadable-TIME`. */
+async function setAside(path: string): Promise<void> {
+  const stamp = Date.now();
+  for (const name of [CHECKPOINT, `${CHECKPOINT}.old`]) {
+    await Deno.rename(join(path, name), join(path, `${name}.unreadable-${stamp}`)).catch(
+      (error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      },
+    );
+  }
+}
+
 /** Removes an earlier run's outputs from `path`, leaving anything else there alone. */
 async function clearRun(path: string): Promise<void> {
   await removeCheckpoint(join(path, CHECKPOINT));
@@ -268,12 +284,15 @@ export class UnreadableCheckpointError extends Error {
   }
 }
 
-/** `read` of the run's checkpoint directory, its errors as {@linkcode UnreadableCheckpointError}s. */
+/**
+ * `read` of the run's checkpoint directory; a corrupt file in it (and nothing else: a failing
+ * disk is not corruption) becomes an {@linkcode UnreadableCheckpointError}.
+ */
 async function readCheckpoint<T>(runDir: string, read: (dir: string) => Promise<T>): Promise<T> {
   try {
     return await read(join(runDir, CHECKPOINT));
   } catch (error) {
-    throw new UnreadableCheckpointError(runDir, error);
+    throw error instanceof CorruptFileError ? new UnreadableCheckpointError(runDir, error) : error;
   }
 }
 
@@ -300,7 +319,7 @@ async function resumable(path: string, request: RunRequest) {
         : error;
     }
     request.onUnreadableCheckpoint(error);
-    return undefined;
+    return "unreadable" as const;
   }
 }
 

@@ -208,5 +208,9 @@ Deno.test("an unreadable checkpoint is refused naming its file, or started afres
   assert.equal(plan.resume, undefined);
   assert.equal(reported.length, 1);
   await plan.open();
-  assert.deepEqual(names(dir), ["config.json", "samples"]);
+  // Set aside, not deleted.
+  const [aside, ...rest] = names(dir);
+  assert.match(aside, /^checkpoint\.unreadable-\d+$/);
+  assert.deepEqual(rest, ["config.json", "samples"]);
+  assert.ok((await Deno.stat(join(dir, aside, "generator", "weights.bin"))).isFile);
 });

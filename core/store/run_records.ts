@@ -64,6 +64,7 @@ const NON_FINITE: Record<string, number> = {
  * const text = recordJson({ step: 5, fd: NaN, kl: Infinity });
  * assert.equal(text, '{"step":5,"fd":"NaN","kl":"Infinity"}');
  * assert.deepEqual(parseRecord(text), { step: 5, fd: NaN, kl: Infinity });
+ * assert.deepEqual(parseRecord('{"label":"toString"}'), { label: "toString" });
  * ```
  */
 export function recordJson(value: unknown, space?: number): string {
@@ -77,7 +78,10 @@ export function recordJson(value: unknown, space?: number): string {
 /** Parses a record written by {@linkcode recordJson}. */
 // deno-lint-ignore no-explicit-any
 export function parseRecord(text: string): any {
-  return JSON.parse(text, (_, v) => typeof v === "string" && v in NON_FINITE ? NON_FINITE[v] : v);
+  return JSON.parse(
+    text,
+    (_, v) => typeof v === "string" && Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : v,
+  );
 }
 
 /** What result.json records. */

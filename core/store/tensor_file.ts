@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CorruptFileError } from "./corrupt_file.ts";
 import { tf } from "../../deps.ts";
 
 /** A tensor with the name its owner gave it. */
@@ -61,7 +62,7 @@ export function decodeTensors(specs: TensorSpec[], bytes: Uint8Array, file: stri
   const sizes = specs.map(({ shape }) => shape.reduce((a, b) => a * b, 1));
   const expected = sizes.reduce((a, b) => a + b, 0) * 4;
   if (expected !== bytes.byteLength) {
-    throw new Error(
+    throw new CorruptFileError(
       `${file}: expected ${expected} bytes as state.json describes, found ${bytes.byteLength}`,
     );
   }
