@@ -9,6 +9,7 @@ import type {
   Regularizer,
 } from "../core/contract/plugin.ts";
 import { createRng } from "../core/contract/rng.ts";
+import { MinibatchDiscrimination } from "../layers/minibatch_discrimination.ts";
 import dragan from "./dragan.ts";
 import gradientPenalty from "./gradient_penalty.ts";
 import r1 from "./r1.ts";
@@ -184,4 +185,28 @@ Deno.test("WGAN-GP is λ·E(‖∇D(x̂)‖−1)² at interpolates; one-sided on
   assert.notEqual(first, other);
   model.dispose();
   linear.dispose();
+});
+
+Deno.test("R1 through minibatch discrimination on wasm: the fused closeness steps aside for second order", async () => {
+  await startBackend("wasm");
+  const input = tfl.input({ shape: [3] });
+  const hidden = tfl.layers.dense({
+    units: 4,
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+  }).apply(input) as tfl.SymbolicTensor;
+  const mixed = new MinibatchDiscrimination({ kernels: 2, dims: 2, seed: 3 })
+    .apply(hidden) as tfl.SymbolicTensor;
+  const output = tfl.layers.dense({
+    units: 1,
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }),
+  }).apply(mixed) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: input, outputs: output });
+  const regularizers = await Promise.all([0, 1, 2].map(() => create(r1, { gamma: 2 })));
+  const { analytic, numeric } = await weightGradient(
+    model,
+    regularizers.map((regularizer) => () => regularizer.discriminator!(inputs(model))),
+  );
+  assert.ok(analytic !== 0);
+  close(analytic, numeric, 2e-2, "R1's gradient through minibatch discrimination");
+  model.dispose();
 });

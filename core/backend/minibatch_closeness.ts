@@ -32,7 +32,10 @@ const BACKWARD = "GantryMinibatchClosenessGrad";
  * ```
  */
 export function minibatchCloseness(m: tf.Tensor): tf.Tensor {
-  if (!tf.getKernel(FORWARD, tf.getBackend())) return closenessByOps(m);
+  // Inside a gradient that will itself be differentiated (an input-gradient penalty's forward
+  // pass), tfjs's ops, whose gradients have gradients; the fused kernel's gradient has none.
+  const nested = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 1;
+  if (nested || !tf.getKernel(FORWARD, tf.getBackend())) return closenessByOps(m);
   const [closeness, e] = tf.engine().runKernel(FORWARD, { m }) as tf.Tensor[];
   e.dispose(); // the tape keeps its own reference for the gradient
   return closeness;
