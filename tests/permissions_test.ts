@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./_cli.ts";
+import { serveLocally } from "./_serve.ts";
 
 /**
  * A plugin module that, when imported, tries what gantry's tasks refuse to code from plugins,
@@ -52,16 +53,6 @@ const WRITING_LOSS = `export default {
 };
 `;
 
-/** Serves `files` on 127.0.0.1 as TypeScript: Deno refuses a module sent as video/mp2t. */
-function serve(files: Record<string, string>): Deno.HttpServer<Deno.NetAddr> {
-  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const body = files[new URL(request.url).pathname.slice(1)];
-    return body === undefined
-      ? new Response("not found", { status: 404 })
-      : new Response(body, { headers: { "content-type": "application/typescript" } });
-  });
-}
-
 async function tinyConfig(dir: string, loss: string): Promise<string> {
   const path = join(dir, "config.json");
   await Deno.writeTextFile(
@@ -81,7 +72,7 @@ Deno.test("a plugin from a URL can write only into the run, and cannot run, conn
   const dir = await Deno.makeTempDir();
   const outside = join(dir, "outside.txt");
   const files: Record<string, string> = {};
-  const server = serve(files);
+  const server = serveLocally((path) => Promise.resolve(files[path]));
   const host = `127.0.0.1:${server.addr.port}`;
   files["hostile.ts"] = hostilePlugin(outside, `http://${host}`);
   files["writing.ts"] = WRITING_LOSS;

@@ -1,26 +1,15 @@
 import assert from "node:assert/strict";
-import { extname, join, normalize } from "node:path";
+import { join, normalize } from "node:path";
 import { runCli } from "./_cli.ts";
+import { serveLocally } from "./_serve.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
 /** Serves the checkout read-only on 127.0.0.1, as a static host of mod.ts would. */
 function serveCheckout(): Deno.HttpServer<Deno.NetAddr> {
-  const types: Record<string, string> = {
-    ".ts": "application/typescript",
-    ".json": "application/json",
-  };
-  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    const path = normalize(decodeURIComponent(new URL(request.url).pathname));
-    try {
-      const body = await Deno.readFile(join(root, path));
-      return new Response(body, {
-        headers: { "content-type": types[extname(path)] ?? "application/octet-stream" },
-      });
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
+  return serveLocally((path) =>
+    Deno.readFile(join(root, normalize(`/${path}`))).catch(() => undefined)
+  );
 }
 
 async function deno(args: string[], cwd: string) {

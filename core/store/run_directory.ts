@@ -60,7 +60,7 @@ export interface RunRequest {
 export interface RunPlan {
   readonly path: string;
   /** When the run resumes: the checkpoint's step, and the checkpoint (tensors the caller owns). */
-  readonly resume?: { step: number; checkpoint(): Promise<Checkpoint> };
+  readonly resume?: { step: number; checkpoint: Checkpoint };
   /** Removes an earlier run's outputs if the run starts afresh over one; opens the directory. */
   open(): Promise<RunDirectory>;
 }
@@ -88,7 +88,7 @@ export class RunDirectory {
       const { state, checkpoint } = resume;
       return {
         path,
-        resume: { step: state.step, checkpoint: () => Promise.resolve(checkpoint) },
+        resume: { step: state.step, checkpoint },
         open: () => RunDirectory.#open(path, state.step),
       };
     }

@@ -98,7 +98,7 @@ export async function trainExperiment(
       : undefined;
     let seconds = 0;
     if (plan?.resume) {
-      const checkpoint = await plan.resume.checkpoint();
+      const { checkpoint } = plan.resume;
       seconds = checkpoint.state.seconds ?? 0;
       await restoreRun(run, checkpoint, optimizers);
     }
