@@ -19,6 +19,7 @@ import wasserstein from "./losses/wasserstein.ts";
 import minimax from "./losses/minimax.ts";
 import nonSaturating from "./losses/non_saturating.ts";
 import classifierScore from "./metrics/classifier_score.ts";
+import conditionalAccuracy from "./metrics/conditional_accuracy.ts";
 import densityCoverage from "./metrics/density_coverage.ts";
 import kid from "./metrics/kid.ts";
 import precisionRecall from "./metrics/precision_recall.ts";
@@ -26,6 +27,7 @@ import frechetDistance from "./metrics/frechet_distance.ts";
 import modeCoverage from "./metrics/mode_coverage.ts";
 import parzenLl from "./metrics/parzen_ll.ts";
 import semiSupervisedError from "./metrics/semi_supervised_error.ts";
+import auxiliaryClassifier from "./regularizers/auxiliary_classifier.ts";
 import historicalAveraging from "./regularizers/historical_averaging.ts";
 import labelSmoothing from "./regularizers/label_smoothing.ts";
 import dragan from "./regularizers/dragan.ts";
@@ -85,12 +87,14 @@ export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [
   precisionRecall,
   densityCoverage,
   kid,
+  conditionalAccuracy,
   labelSmoothing,
   historicalAveraging,
   r1,
   r2,
   gradientPenalty,
   dragan,
+  auxiliaryClassifier,
 ];
 
 /**

@@ -33,7 +33,7 @@ Deno.test("packing puts each pack's images side by side on the channel axis", as
 
 Deno.test("with packing D judges packs: one output row per pack, and a run trains", async () => {
   const run = await buildRun(resolveConfig(packed(), builtinRegistry()), "test");
-  const out = tf.tidy(() => discriminate(run, tf.zeros([16, 2]), false).logits.shape);
+  const out = tf.tidy(() => discriminate(run, { x: tf.zeros([16, 2]) }, false).logits.shape);
   assert.deepEqual(out, [4, 1]);
   run.dispose();
   const result = await train(packed(), { registry: builtinRegistry() });

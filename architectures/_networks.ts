@@ -1,5 +1,6 @@
 import type { tfl } from "../deps.ts";
-import type { ArchitectureContext, Networks } from "../core/contract/plugin.ts";
+import type { ArchitectureContext, Conditioning, Networks } from "../core/contract/plugin.ts";
+import type { Rng } from "../core/contract/rng.ts";
 
 type Symbolic = tfl.SymbolicTensor;
 
@@ -54,17 +55,60 @@ export function discriminatorTrunk(
 }
 
 /**
+ * G's input: z [n, latentDim], and in a conditional run the one-hot class [n, K] appended to it,
+ * as it is or through a learned embedding. Returns G's inputs and what its first layer reads.
+ */
+export function generatorInput(
+  layers: typeof tfl,
+  latentDim: number,
+  conditional: Conditioning | undefined,
+  rng: Rng,
+): { inputs: Symbolic[]; code: Symbolic } {
+  const z = layers.input({ shape: [latentDim] });
+  if (!conditional) return { inputs: [z], code: z };
+  const y = layers.input({ shape: [conditional.classes] });
+  const label = conditional.generator === "one-hot" ? y : applyLayer(
+    layers.layers.dense({
+      units: conditional.embeddingDim,
+      useBias: false,
+      kernelInitializer: layers.initializers.randomNormal({ mean: 0, stddev: 1, seed: rng.seed() }),
+    }),
+    y,
+  );
+  return { inputs: [z, y], code: layers.layers.concatenate().apply([z, label]) as Symbolic };
+}
+
+/**
  * The Networks every architecture returns. D's outputs are its logit, then every hidden
  * activation (the last being the features that feature matching and minibatch discrimination
- * use), as the engine's contract asks.
+ * use), as the engine's contract asks. `output` is what D's logit layer read (φ(x)): a
+ * projection D (Miyato & Koyama 2018) takes the one-hot class y as a second input and adds
+ * ⟨embed(y), φ(x)⟩ to the logit.
  */
 export function networks(
   layers: typeof tfl,
   { latentDim, latentDistribution }: Pick<Networks, "latentDim" | "latentDistribution">,
   generator: tfl.LayersModel,
-  d: { input: Symbolic; logit: Symbolic; features: Symbolic[] },
+  d: { input: Symbolic; output: Symbolic; logit: Symbolic; features: Symbolic[] },
+  { conditional, rng }: { conditional?: Conditioning; rng: Rng },
 ): Networks {
-  const outputs = [d.logit, ...d.features];
-  const discriminator = layers.model({ inputs: d.input, outputs, name: "discriminator" });
+  const inputs = [d.input];
+  let logit = d.logit;
+  if (conditional?.discriminator === "projection") {
+    const y = layers.input({ shape: [conditional.classes] });
+    const embed = applyLayer(
+      layers.layers.dense({
+        units: d.output.shape[1]!,
+        useBias: false,
+        kernelInitializer: layers.initializers.glorotUniform({ seed: rng.seed() }),
+      }),
+      y,
+    );
+    const projection = layers.layers.dot({ axes: 1 }).apply([embed, d.output]) as Symbolic;
+    logit = layers.layers.add().apply([logit, projection]) as Symbolic;
+    inputs.push(y);
+  }
+  const outputs = [logit, ...d.features];
+  const discriminator = layers.model({ inputs, outputs, name: "discriminator" });
   return { latentDim, latentDistribution, generator, discriminator };
 }

@@ -1,6 +1,6 @@
 import { z } from "../deps.ts";
 import { definePlugin } from "../core/contract/plugin.ts";
-import { applyLayer, discriminatorTrunk, networks } from "./_networks.ts";
+import { applyLayer, discriminatorTrunk, generatorInput, networks } from "./_networks.ts";
 
 /**
  * DCGAN (Radford et al. 2016): G is dense → reshape → strided transposed convolutions with batch
@@ -22,7 +22,7 @@ export default definePlugin({
     latentDistribution: z.enum(["normal", "uniform"]).default("normal"),
     leak: z.number().min(0).default(0.2),
   }),
-  create: ({ layers, options, rng, dataset, logits, splice }) => {
+  create: ({ layers, options, rng, dataset, logits, splice, conditional }) => {
     const [height, width, channels] = dataset.shape;
     const scale = 2 ** options.depth;
     if (dataset.shape.length !== 3 || height !== width || height % scale !== 0) {
@@ -45,11 +45,11 @@ export default definePlugin({
       });
     const widths = Array.from({ length: depth }, (_, i) => baseWidth * 2 ** i);
 
-    const z = layers.input({ shape: [options.latentDim] });
+    const input = generatorInput(layers, options.latentDim, conditional, rng);
     const side = height / scale;
     let g = applyLayer(
       layers.layers.dense({ units: side * side * widths[depth - 1], kernelInitializer: init() }),
-      z,
+      input.code,
     );
     g = applyLayer(layers.layers.reLU(), applyLayer(layers.layers.batchNormalization({}), g));
     g = applyLayer(layers.layers.reshape({ targetShape: [side, side, widths[depth - 1]] }), g);
@@ -61,7 +61,7 @@ export default definePlugin({
     const range = dataset.range;
     const activation = range?.[0] === 0 && range[1] === 1 ? "sigmoid" : "tanh";
     g = applyLayer(layers.layers.activation({ activation }), g);
-    const generator = layers.model({ inputs: z, outputs: g, name: "generator" });
+    const generator = layers.model({ inputs: input.inputs, outputs: g, name: "generator" });
 
     const x = layers.input({ shape: dataset.shape });
     const { features, output } = discriminatorTrunk(x, splice, {
@@ -74,6 +74,9 @@ export default definePlugin({
       layers.layers.dense({ units: logits, kernelInitializer: init() }),
       output,
     );
-    return networks(layers, options, generator, { input: x, logit, features });
+    return networks(layers, options, generator, { input: x, output, logit, features }, {
+      conditional,
+      rng,
+    });
   },
 });

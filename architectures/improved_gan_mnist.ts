@@ -3,7 +3,7 @@ import { definePlugin } from "../core/contract/plugin.ts";
 import { SeededGaussianNoise } from "../layers/seeded_noise.ts";
 import { createSeedStream } from "../layers/seed_stream.ts";
 import { WeightNormDense } from "../layers/weight_norm_dense.ts";
-import { applyLayer, discriminatorTrunk, networks } from "./_networks.ts";
+import { applyLayer, discriminatorTrunk, generatorInput, networks } from "./_networks.ts";
 
 /**
  * The MNIST networks of [IMP] (openai/improved-gan, train_mnist_feature_matching.py).
@@ -26,7 +26,7 @@ export default definePlugin({
     inputNoise: z.number().min(0).default(0.3),
     hiddenNoise: z.number().min(0).default(0.5),
   }),
-  create: ({ layers, options, rng, dataset, logits, splice }) => {
+  create: ({ layers, options, rng, dataset, logits, splice, conditional }) => {
     const { shape, range } = dataset;
     const dataDim = shape.reduce((a, b) => a * b, 1);
     const seeded = () => layers.initializers.glorotUniform({ seed: rng.seed() });
@@ -36,8 +36,8 @@ export default definePlugin({
     const activate = (x: tfl.SymbolicTensor, activation: "relu" | "softplus") =>
       applyLayer(layers.layers.activation({ activation }), x);
 
-    const z = layers.input({ shape: [options.latentDim] });
-    let g = z;
+    const input = generatorInput(layers, options.latentDim, conditional, rng);
+    let g = input.code;
     for (const units of options.generatorHidden) {
       g = applyLayer(
         layers.layers.dense({ units, useBias: false, kernelInitializer: seeded() }),
@@ -54,7 +54,7 @@ export default definePlugin({
       g,
     );
     if (shape.length > 1) g = applyLayer(layers.layers.reshape({ targetShape: shape }), g);
-    const generator = layers.model({ inputs: z, outputs: g, name: "generator" });
+    const generator = layers.model({ inputs: input.inputs, outputs: g, name: "generator" });
 
     const hidden = options.discriminatorHidden;
     const x = layers.input({ shape });
@@ -71,7 +71,10 @@ export default definePlugin({
     });
     const logit = applyLayer(new WeightNormDense({ units: logits, seed: rng.seed() }), output);
     return {
-      ...networks(layers, options, generator, { input: x, logit, features }),
+      ...networks(layers, options, generator, { input: x, output, logit, features }, {
+        conditional,
+        rng,
+      }),
       perExample: true,
       saveState: stream.saveState,
       loadState: stream.loadState,

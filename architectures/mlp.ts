@@ -1,7 +1,7 @@
 import { type tfl, z } from "../deps.ts";
 import { definePlugin } from "../core/contract/plugin.ts";
 import { WeightNormDense } from "../layers/weight_norm_dense.ts";
-import { applyLayer, discriminatorTrunk, networks } from "./_networks.ts";
+import { applyLayer, discriminatorTrunk, generatorInput, networks } from "./_networks.ts";
 
 const activation = z.enum(["relu", "leaky-relu", "tanh", "softplus", "elu"]);
 
@@ -29,7 +29,7 @@ export default definePlugin({
     /** Weight normalisation (Salimans & Kingma 2016) in every dense layer of G and D. */
     weightNorm: z.boolean().default(false),
   }),
-  create: ({ layers, options, rng, dataset, logits, splice }) => {
+  create: ({ layers, options, rng, dataset, logits, splice, conditional }) => {
     const { shape, range } = dataset;
     const dataDim = shape.reduce((a, b) => a * b, 1);
     const dense = (units: number): tfl.layers.Layer =>
@@ -44,8 +44,8 @@ export default definePlugin({
           x,
         ) as tfl.SymbolicTensor;
 
-    const z = layers.input({ shape: [options.latentDim] });
-    let h = z;
+    const g = generatorInput(layers, options.latentDim, conditional, rng);
+    let h = g.code;
     for (const units of options.generatorHidden ?? options.hidden) {
       h = applyLayer(dense(units), h);
       if (options.generatorBatchNorm) h = applyLayer(layers.layers.batchNormalization({}), h);
@@ -61,7 +61,7 @@ export default definePlugin({
       : options.outputActivation;
     if (activation !== "linear") h = applyLayer(layers.layers.activation({ activation }), h);
     if (shape.length > 1) h = applyLayer(layers.layers.reshape({ targetShape: shape }), h);
-    const generator = layers.model({ inputs: z, outputs: h, name: "generator" });
+    const generator = layers.model({ inputs: g.inputs, outputs: h, name: "generator" });
 
     const x = layers.input({ shape });
     const hidden = options.discriminatorHidden ?? options.hidden;
@@ -72,6 +72,9 @@ export default definePlugin({
       activate,
     });
     const logit = applyLayer(dense(logits), output);
-    return networks(layers, options, generator, { input: x, logit, features });
+    return networks(layers, options, generator, { input: x, output, logit, features }, {
+      conditional,
+      rng,
+    });
   },
 });

@@ -1,16 +1,18 @@
 import { type tf, z } from "../deps.ts";
-import type { LossInputs } from "../core/contract/plugin.ts";
+import type { DiscriminatorOutput, LossInputs } from "../core/contract/plugin.ts";
 
 /**
  * ‖∇ₓ D(x)‖² of each example of `x` ([n]): the gradient of D's summed logits, taken inside the
- * player's step so that a penalty on it trains D through D's own backward pass.
+ * player's step so that a penalty on it trains D through D's own backward pass. A conditional D
+ * judges x as `labels` (default: the real batch's classes).
  */
 export function squaredGradientNorms(
   ops: typeof tf,
   discriminate: LossInputs["discriminate"],
   x: tf.Tensor,
+  labels?: tf.Tensor,
 ): tf.Tensor {
-  const gradient = ops.grad((input: tf.Tensor) => ops.sum(discriminate(input).logits))(x);
+  const gradient = ops.grad((input: tf.Tensor) => ops.sum(discriminate(input, labels).logits))(x);
   return ops.sum(ops.square(ops.reshape(gradient, [x.shape[0], -1])), 1);
 }
 
@@ -50,14 +52,17 @@ export const gradientNormOptions = z.strictObject({
   every: z.int().positive().max(1_000_000).default(1),
 });
 
-/** R1's and R2's γ/2 · E‖∇ₓ D(x)‖² on `x`, lazily as `options.every` says (0 between). */
+/**
+ * R1's and R2's γ/2 · E‖∇ₓ D(x)‖² on a batch D judged (at its classes, in a conditional run),
+ * lazily as `options.every` says (0 between).
+ */
 export function lazyGradientNormPenalty(
   ops: typeof tf,
   options: z.output<typeof gradientNormOptions>,
   { step, discriminate }: Pick<LossInputs, "step" | "discriminate">,
-  x: tf.Tensor,
+  { x, labels }: Pick<DiscriminatorOutput, "x" | "labels">,
 ): tf.Scalar {
   if (step % options.every) return ops.scalar(0);
   const weight = (options.gamma / 2) * options.every;
-  return ops.mul(weight, ops.mean(squaredGradientNorms(ops, discriminate, x)));
+  return ops.mul(weight, ops.mean(squaredGradientNorms(ops, discriminate, x, labels)));
 }

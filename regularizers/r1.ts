@@ -11,6 +11,6 @@ export default definePlugin({
   description: "R1: gamma/2 * E||grad D(x)||^2 on real data (Mescheder 2018), lazy with every",
   options: gradientNormOptions,
   create: ({ tf, options }) => ({
-    discriminator: (inputs) => lazyGradientNormPenalty(tf, options, inputs, inputs.real.x),
+    discriminator: (inputs) => lazyGradientNormPenalty(tf, options, inputs, inputs.real),
   }),
 });

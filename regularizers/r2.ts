@@ -8,6 +8,6 @@ export default definePlugin({
   description: "R2: gamma/2 * E||grad D(G(z))||^2 on generated data (Mescheder 2018)",
   options: gradientNormOptions,
   create: ({ tf, options }) => ({
-    discriminator: (inputs) => lazyGradientNormPenalty(tf, options, inputs, inputs.fake.x),
+    discriminator: (inputs) => lazyGradientNormPenalty(tf, options, inputs, inputs.fake),
   }),
 });

@@ -93,7 +93,7 @@ Deno.test("with virtual batch norm, D scores each example from the reference bat
     const [a, b] = await tf.tidy(() => {
       const batch = run.dataset.sample(run.rng.data, 3).x;
       const [x0, x1, x2] = tf.split(batch, 3);
-      const score = (x: tf.Tensor) => discriminate(run, x, false).logits;
+      const score = (x: tf.Tensor) => discriminate(run, { x }, false).logits;
       return [score(tf.concat([x0, x1])), score(tf.concat([x0, x2]))];
     });
     const [rowsA, rowsB] = [await a.data(), await b.data()];
@@ -133,8 +133,8 @@ Deno.test("a per-example D scores a step's batches in one call, as it would one 
   try {
     assert.equal(run.perExample, true);
     const [x, y] = [run.dataset.sample(run.rng.data, 3).x, run.dataset.sample(run.rng.data, 2).x];
-    const stacked = discriminateEach(run, [x, y], false);
-    const alone = [discriminate(run, x, false), discriminate(run, y, false)];
+    const stacked = discriminateEach(run, [{ x }, { x: y }], false);
+    const alone = [discriminate(run, { x }, false), discriminate(run, { x: y }, false)];
     assert.equal(stacked.length, 2);
     for (const [i, rows] of [3, 2].entries()) {
       const pairs: [tf.Tensor, tf.Tensor][] = [
@@ -176,7 +176,7 @@ Deno.test("a D with minibatch features classifies in batches of the training bat
     const logits = classifier(run)(x);
     assert.deepEqual(logits.shape, [10, 10]);
     const score = (start: number, n: number) =>
-      discriminate(run, tf.slice(x, start, n), false).classLogits!;
+      discriminate(run, { x: tf.slice(x, start, n) }, false).classLogits!;
     const gap = async (a: tf.Tensor, b: tf.Tensor) =>
       (await tf.max(tf.abs(tf.sub(a, b))).data())[0];
     const inFours = tf.concat([score(0, 4), score(4, 4), score(8, 2)]);

@@ -10,7 +10,8 @@ const HELP = `Usage: deno task sample RUN [--n 64] [--out FILE.png] [--seed N] [
                         [--plugin MODULE]...
 
 Draws n samples from RUN's saved generator (RUN/checkpoint/) and writes a PNG: an image grid
-for images, a scatter or histogram for points. Default --out: RUN/samples/drawn.png.
+for images (a row per class for a conditional run, n rounded up to fill the rows), a scatter
+or histogram for points. Default --out: RUN/samples/drawn.png.
   --plugin MODULE    plugin modules (with the generator's custom layers) to load instead of
                      the run's config.plugins, which were named relative to its config file`;
 

@@ -193,6 +193,17 @@ export const experimentSchema = z.strictObject({
     /** improved-gan scales its unsupervised term by 0.5. */
     unsupervisedWeight: z.number().min(0).default(0.5),
   }).optional(),
+  /**
+   * A conditional GAN on a labeled dataset (see `Conditioning`): G takes a class, as a one-hot
+   * vector or a learned embedding of `embeddingDim`; D judges each example as its class, by
+   * projection or with an auxiliary classifier (ACGAN: add the `auxiliary-classifier`
+   * regularizer, its class loss).
+   */
+  conditional: z.strictObject({
+    generator: z.enum(["one-hot", "embedding"]).default("one-hot"),
+    embeddingDim: z.int().positive().max(16_384).default(50),
+    discriminator: z.enum(["projection", "auxiliary-classifier"]).default("projection"),
+  }).optional(),
   plugins: z.array(z.string().min(1)).default([]),
 });
 

@@ -16,8 +16,16 @@ export interface DiscriminatorOutput {
    * is log Z(x) = logsumexp of the K class logits, so that sigmoid(logit) = Z/(Z+1) = D(x).
    */
   logits: tf.Tensor;
-  /** Shape [n, K]: the class logits, in semi-supervised mode only. */
+  /**
+   * Shape [n, K]: the class logits, in semi-supervised mode and with an auxiliary classifier
+   * (`conditional.discriminator: "auxiliary-classifier"`, ACGAN) only.
+   */
   classLogits?: tf.Tensor;
+  /**
+   * In a conditional run, the int32 classes [n] D judged the batch as: the data's labels for the
+   * real batch, the classes G was asked for when generated.
+   */
+  labels?: tf.Tensor;
   /** Every hidden layer's activations, first to last; the last is "the features". */
   features: tf.Tensor[];
 }
@@ -59,9 +67,10 @@ export interface LossInputs {
    * D on any batch x of the dataset's shape (interpolates, perturbed data), as the step calls it
    * (training mode, the reference batch of virtual batch norm in front, log Z(x) in
    * semi-supervised mode): differentiable in x and in D's weights, so a penalty on ∇ₓD (R1,
-   * WGAN-GP) trains D. The output is shaped as `real`'s and `fake`'s.
+   * WGAN-GP) trains D. The output is shaped as `real`'s and `fake`'s. In a conditional run D
+   * judges x as the classes `labels` (int32 [n]), by default the real batch's.
    */
-  discriminate(x: tf.Tensor): DiscriminatorOutput;
+  discriminate(x: tf.Tensor, labels?: tf.Tensor): DiscriminatorOutput;
 }
 
 /** A loss: either side may be missing. Each returns a scalar to minimise. */
@@ -186,11 +195,15 @@ export interface Dataset extends Stateful {
 export interface Networks extends Stateful {
   latentDim: number;
   latentDistribution: "normal" | "uniform";
-  /** Maps [n, latentDim] to [n, ...dataset shape]. */
+  /**
+   * Maps [n, latentDim] to [n, ...dataset shape]; in a conditional run its inputs are
+   * [z, one-hot class [n, K]].
+   */
   generator: tfl.LayersModel;
   /**
    * Maps [n, ...dataset shape] to [logits, ...hidden activations]; the logits have
-   * `ArchitectureContext.logits` columns.
+   * `ArchitectureContext.logits` columns. With a projection D (see `Conditioning`) its inputs are
+   * [x, one-hot class [n, K]].
    */
   discriminator: tfl.LayersModel;
   /**
@@ -202,11 +215,30 @@ export interface Networks extends Stateful {
   perExample?: boolean;
 }
 
+/**
+ * A conditional run's classes and how the networks take them (config `conditional`): G gets a
+ * class with its latent vector, as a one-hot vector or a learned embedding of `embeddingDim`;
+ * D judges an example as its class by projection (Miyato & Koyama 2018: the logit plus
+ * ⟨embed(y), φ(x)⟩, φ the input of D's logit layer) or with K auxiliary class logits after its
+ * logit (ACGAN, Odena et al. 2017; a class loss such as `auxiliary-classifier` trains them).
+ */
+export interface Conditioning {
+  classes: number;
+  generator: "one-hot" | "embedding";
+  embeddingDim: number;
+  discriminator: "projection" | "auxiliary-classifier";
+}
+
 /** What an architecture's `create` receives beyond the common context. */
 export interface ArchitectureContext {
   dataset: DatasetInfo;
-  /** Columns of D's logits: 1, or K (the dataset's classes) in semi-supervised mode. */
+  /**
+   * Columns of D's logits: 1, K (the dataset's classes) in semi-supervised mode, 1 + K with an
+   * auxiliary classifier.
+   */
   logits: number;
+  /** Set in a conditional run: G, and a projection D, take the class as a second input. */
+  conditional?: Conditioning;
   /** Applies every add-on registered for `point` to `x`, in config order. */
   splice(point: AddonPoint, x: tfl.SymbolicTensor, site: AddonSite): tfl.SymbolicTensor;
 }
@@ -217,7 +249,10 @@ export interface ArchitectureContext {
  * refused when the run is built, before anything is written or trained.
  */
 export interface DiscriminatorShape {
-  /** Columns of D's logits: 1, or K (the dataset's classes) in semi-supervised mode. */
+  /**
+   * Columns of D's logits: 1, or K (the dataset's classes) in semi-supervised mode. An auxiliary
+   * classifier's K class logits are not counted: plugins get them apart, as `classLogits`.
+   */
   logits: number;
   /** How many hidden layers' activations D outputs (`DiscriminatorOutput.features`). */
   features: number;
@@ -230,8 +265,11 @@ export interface EvaluationContext {
   dataset: Dataset;
   /** A stream for this evaluation, independent of the training stream. */
   rng: Rng;
-  /** n generator samples in the dataset's shape; the caller disposes the tensor. */
-  generate(n: number): tf.Tensor;
+  /**
+   * n generator samples in the dataset's shape; the caller disposes the tensor. A conditional G
+   * draws them as the int32 classes `labels` [n], uniformly drawn classes when omitted.
+   */
+  generate(n: number, labels?: tf.Tensor): tf.Tensor;
   /**
    * D's class logits [n, K] for examples x (inference mode, with the EMA of D's weights when
    * `evaluate.ema` is set); only in semi-supervised mode. The caller disposes the tensor.

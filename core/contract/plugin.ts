@@ -10,6 +10,7 @@ import type { tf, tfl, z } from "../../deps.ts";
 import type {
   Addon,
   ArchitectureContext,
+  Conditioning,
   Dataset,
   DatasetInfo,
   DiscriminatorShape,
@@ -69,12 +70,19 @@ export interface PluginContracts {
 
 /** The extra context `create` receives, per kind. */
 export interface PluginContexts {
-  loss: { discriminator: DiscriminatorShape };
+  loss: JudgeContext;
   addon: unknown;
-  regularizer: { discriminator: DiscriminatorShape };
+  regularizer: JudgeContext;
   architecture: ArchitectureContext;
   dataset: unknown;
-  metric: { dataset: DatasetInfo; discriminator: DiscriminatorShape };
+  metric: JudgeContext & { dataset: DatasetInfo };
+}
+
+/** What the plugins that read D's outputs (losses, regularizers, metrics) get in `create`. */
+export interface JudgeContext {
+  discriminator: DiscriminatorShape;
+  /** Set in a conditional run: the classes, and how G and D take them. */
+  conditional?: Conditioning;
 }
 
 /** A plugin of kind K with an options schema S. */

@@ -14,7 +14,7 @@ import {
   runPaths,
 } from "../store/run_directory.ts";
 import { samplesPng } from "../store/sample_plot.ts";
-import { latent } from "../train/sample.ts";
+import { classInput, classRows, latent } from "../train/sample.ts";
 import { type SavedRunPlugins, savedRunRegistry } from "./saved_run.ts";
 
 /** Options of {@linkcode sampleRun}. */
@@ -31,7 +31,8 @@ export interface SampleRunOptions extends SavedRunPlugins {
 
 /**
  * Draws `n` samples from a saved run's generator and writes them as a PNG: an image grid for
- * images, a scatter or histogram for points. Returns where, and the checkpoint's step.
+ * images (for a conditional G, a row per class, n rounded up to fill the rows), a scatter or
+ * histogram for points. Returns where, how many, and the checkpoint's step.
  *
  * @example
  * ```ts
@@ -68,12 +69,22 @@ export async function sampleRun(
   // Importing the plugin modules registers their layers, which the saved generator may use.
   await savedRunRegistry(runDir, saved?.plugins ?? [], options);
   const generator = await loadGenerator(runDir);
-  const z = latent(state, createRng(options.seed ?? 1), n);
-  const out = generator.predict(z) as tf.Tensor;
+  // A conditional G takes the one-hot class as its second input: a row of samples per class.
+  const classes = generator.inputs[1]?.shape[1];
+  const rows = classes ? classRows(n, classes) : undefined;
+  const count = rows?.labels.length ?? n;
+  const z = latent(state, createRng(options.seed ?? 1), count);
+  const inputs = rows
+    ? [z, tf.tidy(() => classInput(tf.tensor1d(rows.labels, "int32"), classes!))]
+    : [z];
+  const out = generator.predict(inputs.length > 1 ? inputs : z) as tf.Tensor;
   const samples = await out.data() as Float32Array;
-  tf.dispose([z, out]);
+  tf.dispose([...inputs, out]);
   generator.dispose();
   const path = options.out ?? runPaths(runDir).drawn;
-  await writeFileAtomic(path, samplesPng(state.dataset, samples, new Float32Array()));
-  return { path, step: state.step, n };
+  await writeFileAtomic(
+    path,
+    samplesPng(state.dataset, samples, new Float32Array(), rows?.columns),
+  );
+  return { path, step: state.step, n: count };
 }

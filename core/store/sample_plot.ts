@@ -11,13 +11,14 @@ import { histogramPng, imageGridPng, scatterPng } from "./png.ts";
 export const PLOT_POINTS = 1000;
 
 /**
- * A picture of samples: an image grid for image data; for points, a scatter of the first two
- * coordinates over `data`, or overlaid histograms for 1-D data.
+ * A picture of samples: an image grid for image data (`columns` wide, else square); for points,
+ * a scatter of the first two coordinates over `data`, or overlaid histograms for 1-D data.
  */
 export function samplesPng(
   info: DatasetInfo,
   samples: Float32Array,
   data: Float32Array,
+  columns?: number,
 ): Uint8Array {
   if (info.kind === "image") {
     const [height, width, channels] = info.shape;
@@ -26,6 +27,7 @@ export function samplesPng(
       width,
       channels: channels === 3 ? 3 : 1,
       range: info.range,
+      columns,
       // MNIST-sized digits are easier to judge at twice their size.
       scale: height <= 32 ? 2 : 1,
     });

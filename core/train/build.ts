@@ -12,6 +12,7 @@ import type {
   Addon,
   AddonPoint,
   AddonSite,
+  Conditioning,
   Dataset,
   DiscriminatorShape,
   Networks,
@@ -43,8 +44,13 @@ export interface Run {
   rng: { data: Rng; noise: Rng };
   /** Semi-supervised mode's labeled examples. */
   labeled?: LabeledSet;
-  /** Virtual batch norm's reference batch, put in front of every batch D sees. */
-  reference?: tf.Tensor;
+  /** A conditional run's classes and how G and D take them. */
+  conditional?: Conditioning;
+  /**
+   * Virtual batch norm's reference batch, put in front of every batch D sees (with its labels,
+   * which a projection D reads).
+   */
+  reference?: { x: tf.Tensor; labels?: tf.Tensor };
   /** Whether D and all its add-ons score examples independently (`Networks.perExample`). */
   perExample: boolean;
   /** The moving average of D's trainable weights (`evaluate.ema`). */
@@ -58,6 +64,11 @@ export interface Run {
 
 const REFERENCE_KEY = "reference-batch";
 const AVERAGE_KEY = "evaluate.ema";
+/** The modes that read the dataset's labels: the config field and what the messages call it. */
+const CLASS_MODES = [
+  ["semiSupervised", "semi-supervised mode"],
+  ["conditional", "a conditional GAN"],
+] as const;
 
 /**
  * Creates every plugin of an experiment, in a fixed order from the config's seed. `shape`, when
@@ -110,22 +121,34 @@ export async function buildRun(
   }
   const semi = config.semiSupervised;
   const classes = dataset.info.numClasses ?? 0;
-  if (semi && !(dataset.splits?.train.labels && classes > 1)) {
+  for (const [path, mode] of CLASS_MODES) {
+    if (config[path] && !(dataset.splits?.train.labels && classes > 1)) {
+      throw fail(
+        path,
+        `dataset "${experiment.dataset.plugin.name}" has no labeled training split; ${mode} ` +
+          "needs one (mnist, fashion-mnist, or idx with labels)",
+      );
+    }
+  }
+  if (semi && config.conditional) {
     throw fail(
-      "semiSupervised",
-      `dataset "${experiment.dataset.plugin.name}" has no labeled training split; semi-supervised ` +
-        "mode needs one (mnist, fashion-mnist, or idx with labels)",
+      "conditional",
+      "semi-supervised mode and a conditional GAN do not go together: D is already a classifier",
     );
   }
+  const conditional: Conditioning | undefined = config.conditional &&
+    { ...config.conditional, classes };
+  const auxiliary = conditional?.discriminator === "auxiliary-classifier";
   const addons = await Promise.all(experiment.addons.map(async (resolved) => ({
     resolved,
     addon: await create(resolved),
   })));
   const packs = checkPacking(addons, config, fail);
-  const logits = semi ? classes : 1;
+  const logits = semi ? classes : auxiliary ? 1 + classes : 1;
   const networks = await create(experiment.architecture, {
     dataset: dataset.info,
     logits,
+    conditional,
     splice: spliceAddons(addons),
   });
   owned.push({
@@ -140,14 +163,25 @@ export async function buildRun(
   }
   const width = (networks.discriminator.outputs[0].shape as number[])[1];
   if (width !== logits) {
+    const why = semi
+      ? " (one per class, for semi-supervised mode)"
+      : auxiliary
+      ? " (the logit, then one per class for the auxiliary classifier)"
+      : "";
     throw fail(
       "architecture",
       `architecture "${experiment.architecture.plugin.name}" gave D ${width} logit columns, ` +
-        `expected ${logits}${semi ? " (one per class, for semi-supervised mode)" : ""}`,
+        `expected ${logits}${why}`,
     );
   }
+  checkConditionalInputs(
+    networks,
+    conditional,
+    (message) =>
+      fail("architecture", `architecture "${experiment.architecture.plugin.name}" ${message}`),
+  );
   const discriminator: DiscriminatorShape = {
-    logits,
+    logits: semi ? classes : 1,
     features: networks.discriminator.outputs.length - 1,
   };
   const lossSide = async (
@@ -155,7 +189,7 @@ export async function buildRun(
     side: "discriminator" | "generator",
     path: string,
   ) => {
-    const fn = (await create(resolved, { discriminator }))[side];
+    const fn = (await create(resolved, { discriminator, conditional }))[side];
     if (!fn) throw fail(path, `loss "${resolved.plugin.name}" defines no ${side} loss`);
     return fn;
   };
@@ -171,13 +205,13 @@ export async function buildRun(
     })),
   );
   const regularizers = await Promise.all(
-    experiment.regularizers.map((r) => create(r, { discriminator })),
+    experiment.regularizers.map((r) => create(r, { discriminator, conditional })),
   );
   for (const regularizer of regularizers) {
     if (regularizer.dispose) owned.push({ dispose: () => regularizer.dispose!() });
   }
   const metrics = await Promise.all(
-    experiment.metrics.map((m) => create(m, { dataset: dataset.info, discriminator })),
+    experiment.metrics.map((m) => create(m, { dataset: dataset.info, discriminator, conditional })),
   );
   const rng = { data: root.fork("data"), noise: root.fork("noise") };
 
@@ -205,7 +239,10 @@ export async function buildRun(
     );
   }
   const reference = referenceSizes.length
-    ? tf.tidy(() => dataset.sample(root.fork("reference"), referenceSizes[0]!).x)
+    ? tf.tidy(() => {
+      const { x, labels } = dataset.sample(root.fork("reference"), referenceSizes[0]!);
+      return conditional ? { x, labels } : { x };
+    })
     : undefined;
   const trainable = (model: tfl.LayersModel) =>
     model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -217,12 +254,17 @@ export async function buildRun(
     ? weightAverage(variables.discriminator, config.evaluate.ema)
     : undefined;
   if (reference) {
-    let current = reference;
     stateful.set(REFERENCE_KEY, {
-      saveState: () => ({ x: current }),
+      saveState: () => ({ ...run.reference! }),
       loadState(state: PluginState) {
-        current.dispose();
-        current = run.reference = state.x as tf.Tensor;
+        if (conditional && !state.labels) {
+          throw new Error(
+            "the checkpoint's reference batch has no labels, which a conditional D reads",
+          );
+        }
+        tf.dispose(Object.values(run.reference!));
+        run.reference = { x: state.x as tf.Tensor };
+        if (state.labels) run.reference.labels = state.labels as tf.Tensor;
       },
     });
   }
@@ -237,6 +279,7 @@ export async function buildRun(
     metrics,
     rng,
     labeled,
+    conditional,
     reference,
     perExample: networks.perExample === true &&
       addons.every(({ addon }) => addon.perExample === true),
@@ -246,11 +289,39 @@ export async function buildRun(
     dispose() {
       for (const thing of owned) thing.dispose();
       if (labeled) tf.dispose([labeled.x, labeled.labels]);
-      run.reference?.dispose();
+      if (run.reference) tf.dispose(Object.values(run.reference));
       average?.dispose();
     },
   };
   return run;
+}
+
+/**
+ * Throws unless the networks take the class where a conditional run passes it: G as its second
+ * input, and a projection D as its second; an unconditional run passes neither.
+ */
+function checkConditionalInputs(
+  networks: Networks,
+  conditional: Conditioning | undefined,
+  fail: (message: string) => ConfigError,
+): void {
+  const projection = conditional?.discriminator === "projection";
+  for (
+    const [model, player, expected] of [
+      [networks.generator, "G", conditional ? 2 : 1],
+      [networks.discriminator, "D", projection ? 2 : 1],
+    ] as const
+  ) {
+    const got = model.inputs.length;
+    if (got === expected) continue;
+    const what = expected === 2
+      ? `[${player === "G" ? "z" : "x"}, class]: a conditional run passes the one-hot class ` +
+        `[n, ${conditional!.classes}] (see ArchitectureContext.conditional)`
+      : player === "G"
+      ? "one, z: the run is not conditional"
+      : "one, x: only a projection D takes the class";
+    throw fail(`gave ${player} ${got} inputs, expected ${what}`);
+  }
 }
 
 /**
@@ -273,12 +344,14 @@ function checkPacking(
         `add-on ${names}`,
     );
   }
-  if (config.semiSupervised) {
-    throw fail(
-      "semiSupervised",
-      `add-on ${names} makes D judge ${packs} examples as one, so it cannot classify each: ` +
-        "semi-supervised mode does not go with it",
-    );
+  for (const [path, mode] of CLASS_MODES) {
+    if (config[path]) {
+      throw fail(
+        path,
+        `add-on ${names} makes D judge ${packs} examples as one, so it cannot judge each ` +
+          `example's class: ${mode} does not go with it`,
+      );
+    }
   }
   return packs;
 }

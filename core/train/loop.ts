@@ -6,14 +6,14 @@
  * @module
  */
 import { tf } from "../../deps.ts";
-import type { DiscriminatorOutput, PenaltyInputs } from "../contract/plugin.ts";
+import type { Batch, DiscriminatorOutput, PenaltyInputs } from "../contract/plugin.ts";
 import { throwDeviceErrors } from "../backend/webgpu.ts";
 import type { Optimizers } from "../store/optimizer_state.ts";
 import type { StepStats } from "../store/run_records.ts";
 import type { Run } from "./build.ts";
-import { discriminate, discriminateEach } from "./discriminate.ts";
+import { discriminate, discriminateEach, type Judged } from "./discriminate.ts";
 import { learningRateAt, setLearningRate } from "./optimizers.ts";
-import { latent } from "./sample.ts";
+import { drawClasses, generateFrom, latent } from "./sample.ts";
 import { sampleLabeled, supervisedLoss } from "./semi_supervised.ts";
 
 /** Progress of a run, reported every `train.logEvery` steps. */
@@ -113,20 +113,24 @@ function discriminatorStep(
   step: number,
   withStats: boolean,
 ): tf.Tensor[] {
-  const { networks, dataset, labeled } = run;
+  const { dataset, labeled } = run;
   const { batchSize } = run.config.train;
   const kept: tf.Tensor[] = [];
   tf.tidy(() => {
     const real = dataset.sample(run.rng.data, batchSize);
-    const z = latent(networks, run.rng.noise, batchSize);
+    const fake = generatorBatch(run);
     // Outside minimize, so the tape does not record G's forward pass in D's update.
-    const fakeX = networks.generator.apply(z, { training: true }) as tf.Tensor;
+    const fakeX = generateFrom(run, fake.z, fake.labels, true);
     const labeledBatch = labeled && sampleLabeled(labeled, run.rng.data, batchSize);
     const cost = optimizer.minimize(
       () => {
         const [realOut, fakeOut, labeledOut] = discriminateEach(
           run,
-          labeledBatch ? [real.x, fakeX, labeledBatch.x] : [real.x, fakeX],
+          [
+            judged(run, real.x, real.labels),
+            judged(run, fakeX, fake.labels),
+            ...(labeledBatch ? [{ x: labeledBatch.x }] : []),
+          ],
           true,
         );
         const ganWeight = labeled?.unsupervisedWeight ?? 1;
@@ -135,7 +139,8 @@ function discriminatorStep(
           fake: fakeOut,
           labels: labeled ? undefined : real.labels,
           step,
-          discriminate: (x) => discriminate(run, x, true),
+          discriminate: (x, labels = real.labels) =>
+            discriminate(run, judged(run, x, labels), true),
           variables: run.variables.discriminator,
           ganWeight,
         };
@@ -174,27 +179,22 @@ function generatorStep(
   step: number,
   withStats: boolean,
 ): tf.Tensor[] {
-  const { networks, dataset } = run;
+  const { dataset } = run;
   const { batchSize } = run.config.train;
   const generatorLoss = run.generatorLosses.find((e) => e.until === undefined || step <= e.until)!;
   const kept: tf.Tensor[] = [];
   tf.tidy(() => {
-    const z = latent(networks, run.rng.noise, batchSize);
+    const generated = generatorBatch(run);
+    let batch: Batch | undefined;
     let real: DiscriminatorOutput | undefined;
-    let labels: tf.Tensor | undefined;
-    const realOutput = () => {
-      if (!real) {
-        const batch = dataset.sample(run.rng.data, batchSize);
-        real = discriminate(run, batch.x, true);
-        labels = run.labeled ? undefined : batch.labels;
-      }
-      return real;
-    };
+    const realBatch = () => batch ??= dataset.sample(run.rng.data, batchSize);
+    const realOutput = () =>
+      real ??= discriminate(run, judged(run, realBatch().x, realBatch().labels), true);
     const cost = optimizer.minimize(
       () => {
         const fake = discriminate(
           run,
-          networks.generator.apply(z, { training: true }) as tf.Tensor,
+          judged(run, generateFrom(run, generated.z, generated.labels, true), generated.labels),
           true,
         );
         const inputs: PenaltyInputs = {
@@ -202,11 +202,16 @@ function generatorStep(
             return realOutput();
           },
           get labels() {
-            return realOutput() && labels;
+            return realOutput() && (run.labeled ? undefined : realBatch().labels);
           },
           fake,
           step,
-          discriminate: (x) => discriminate(run, x, true),
+          discriminate: (x, labels) =>
+            discriminate(
+              run,
+              judged(run, x, run.conditional && (labels ?? realBatch().labels)),
+              true,
+            ),
           variables: run.variables.generator,
           ganWeight: 1,
         };
@@ -222,6 +227,21 @@ function generatorStep(
     if (cost) kept.push(tf.keep(cost));
   });
   return kept;
+}
+
+/** A step's latent vectors and, for a conditional G, the classes drawn for them. */
+function generatorBatch(run: Run): { z: tf.Tensor; labels?: tf.Tensor } {
+  const { batchSize } = run.config.train;
+  const z = latent(run.networks, run.rng.noise, batchSize);
+  const { conditional } = run;
+  return conditional
+    ? { z, labels: drawClasses(conditional.classes, run.rng.noise, batchSize) }
+    : { z };
+}
+
+/** A batch for D, with its classes in a conditional run only. */
+function judged(run: Run, x: tf.Tensor, labels: tf.Tensor | undefined): Judged {
+  return run.conditional ? { x, labels } : { x };
 }
 
 /**

@@ -22,7 +22,7 @@ export async function measure(
   step: number,
 ): Promise<Record<string, number>> {
   const rng = createRng(run.config.seed).fork(`evaluate-${step}`);
-  const generate = sampler(run.networks, rng);
+  const generate = sampler(run, rng);
   const classify = run.labeled ? classifier(run) : undefined;
   const numbers: Record<string, number> = {};
   const all = async () => {

@@ -189,9 +189,10 @@ async function writeEvaluation(directory: RunDirectory, run: Run, row: MetricsRo
   const rng = createRng(run.config.seed).fork(`samples-${row.step}`);
   const png = await plotSamples(
     run.dataset,
-    sampler(run.networks, rng),
+    sampler(run, rng),
     rng,
     run.config.evaluate.samples,
+    run.conditional,
   );
   await directory.writeSamples(row.step, png);
 }
