@@ -294,3 +294,63 @@ Deno.test("a .ts config's default export is the config", async () => {
   assert.equal(saved.name, tinyRing.name);
   assert.equal(saved.train.steps, 2);
 });
+
+Deno.test("key.path=value overrides set any field of a config or a grid's base; bad ones name the path", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = await writeConfig(dir, tinyRing);
+  // No --out: the renamed run goes to runs/<name> under the working directory.
+  const trained = await runCli([
+    "train",
+    config,
+    "name=renamed",
+    "train.steps=12",
+    "train.optimizer.lr=0.001",
+    "architecture.options.hidden=[8,4]",
+    "loss.generator=minimax",
+    "--backend",
+    "cpu",
+  ], { cwd: dir });
+  assert.equal(trained.code, 0, trained.stderr);
+  const saved = JSON.parse(await Deno.readTextFile(join(dir, "runs", "renamed", "config.json")));
+  assert.deepEqual(
+    [saved.name, saved.train.steps, saved.train.optimizer.lr, saved.architecture.options.hidden],
+    ["renamed", 12, 0.001, [8, 4]],
+  );
+  assert.deepEqual([saved.loss.discriminator.name, saved.loss.generator[0].name], [
+    "minimax",
+    "minimax",
+  ]);
+
+  const refused = async (args: string[], pattern: RegExp) => {
+    const out = join(dir, "refused");
+    const { code, stderr } = await runCli([...args, "--out", out, "--backend", "cpu"]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, pattern);
+    assert.equal(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
+  };
+  await refused(["train", config, "train.stepz=5"], /train: .*stepz/i);
+  await refused(["train", config, "train.steps=many"], /train\.steps: .*number/i);
+  await refused(["train", config, "=5"], /Cannot read override "=5": expected key\.path=value/);
+  await refused(["train", config, "other.json"], /"other\.json" is neither/);
+
+  const grid = await writeConfig(dir, {
+    name: "override-grid",
+    base: { ...tinyRing, train: { steps: 4, batchSize: 8 }, evaluate: { every: 4 } },
+    axes: { "train.dSteps": [1, 2] },
+  }, "grid.json");
+  const out = join(dir, "grid");
+  const ablated = await runCli(["ablate", grid, "train.steps=6", "--out", out, "--backend", "cpu"]);
+  assert.equal(ablated.code, 0, ablated.stderr);
+  const cells = (await Deno.readTextFile(join(out, "results.jsonl"))).trim().split("\n")
+    .map((line) => JSON.parse(line).cellId);
+  const steps = await Promise.all(
+    cells.map(async (id: string) =>
+      JSON.parse(await Deno.readTextFile(join(out, "cells", id, "config.json"))).train.steps
+    ),
+  );
+  assert.deepEqual(steps, [6, 6]);
+  await refused(
+    ["ablate", grid, "train.dSteps=3"],
+    /Cannot override train\.dSteps: the grid's axis "train\.dSteps" sets it/,
+  );
+});

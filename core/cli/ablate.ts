@@ -15,7 +15,8 @@ import { pluginModuleUrl } from "../contract/load_plugins.ts";
 import { type Cell, expandGrid, parseGrid } from "../config/grid.ts";
 import type { Registry } from "../contract/registry.ts";
 import { loadConfigFile } from "../config/load_file.ts";
-import { applyOverrides } from "../config/overrides.ts";
+import { parseAssignments } from "../config/assignments.ts";
+import { applyAssignments, applyOverrides } from "../config/overrides.ts";
 import { backendRequest } from "../config/schema.ts";
 import { lockFile } from "../store/file_lock.ts";
 import { UsageError } from "../contract/errors.ts";
@@ -25,12 +26,13 @@ import { formatDuration, formatMetrics, stderrWriter } from "./progress.ts";
 import { printReport } from "./report.ts";
 import { resolveShard } from "./shard.ts";
 
-const HELP = `Usage: deno task ablate GRID [options]
+const HELP = `Usage: deno task ablate GRID [key.path=value ...] [options]
 
 Runs every cell (config x seed) of GRID (.json, or .ts/.js whose default export is the grid)
 and writes OUT/results.jsonl, OUT/cells/<cell id>/, OUT/summary.csv, OUT/summary.md and
 OUT/report.html. A rerun skips the cells in results.jsonl and resumes interrupted ones from
-their last checkpoint.
+their last checkpoint. Each key.path=value sets that field of the grid's base config (the value
+read as JSON when it parses), as train does; a path that is an axis of the grid is refused.
 
 Options:
   --out DIR          output directory (default: runs/<grid name>)
@@ -57,8 +59,8 @@ export const ablateCommand = command({
     strings: ["plugin"],
     boolean: ["exit-zero"],
   },
-  positionals: { name: "GRID file" },
-  run: async (values, [path]) => {
+  positionals: { name: "GRID file", overrides: true },
+  run: async (values, [path, ...assignmentArgs]) => {
     const workers = integerFlag("workers", values.workers) ?? 1;
     const overrides = {
       backend: values.backend,
@@ -67,11 +69,13 @@ export const ablateCommand = command({
     };
     const shardCount = integerFlag("shard-count", values["shard-count"]);
     const out = pathFlag("out", values.out);
+    const assignments = parseAssignments(assignmentArgs);
     const raw = await loadConfigFile(path, "grid") as { base?: unknown };
     if (raw && typeof raw === "object" && "base" in raw) {
-      raw.base = applyOverrides(raw.base, overrides);
+      raw.base = applyOverrides(applyAssignments(raw.base, assignments), overrides);
     }
     const grid = parseGrid(raw, path);
+    refuseAxisOverrides(Object.keys(assignments), Object.keys(grid.axes));
     const basePlugins = Array.isArray(grid.base.plugins) ? grid.base.plugins as string[] : [];
     const pluginUrls = [
       ...values.plugin.map((p) => pluginModuleUrl(p)),
@@ -200,4 +204,18 @@ function printer(workers: number) {
       );
     }
   };
+}
+
+/** Refuses an override of a path that a grid axis sets (or one inside it, or above it). */
+function refuseAxisOverrides(paths: string[], axes: string[]): void {
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`);
+  for (const path of paths) {
+    const axis = axes.find((a) => within(path, a) || within(a, path));
+    if (axis) {
+      throw new UsageError(
+        `Cannot override ${path}: the grid's axis ${JSON.stringify(axis)} sets it in every ` +
+          "cell; change the axis in the grid file instead",
+      );
+    }
+  }
 }

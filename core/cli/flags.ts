@@ -30,6 +30,8 @@ export interface Positionals {
   name: string;
   /** Any number from one; default exactly one. */
   many?: boolean;
+  /** Exactly one, then any number of `key.path=value` config overrides. */
+  overrides?: boolean;
 }
 
 /** What a command is: its help, flags, positionals, and what it does with them. */
@@ -85,9 +87,16 @@ export function command<const F extends Flags>(spec: CommandSpec<F>) {
     }
     const expected = spec.positionals;
     const count = positionals.length;
-    if (expected && (expected.many ? count < 1 : count !== 1)) {
-      const wanted = expected.many
-        ? `Expected at least one ${expected.name}`
+    const stray = expected?.overrides && positionals.slice(1).find((p) => !p.includes("="));
+    if (stray) {
+      throw new UsageError(
+        `Expected one ${expected!.name}, then key.path=value overrides; ` +
+          `${JSON.stringify(stray)} is neither\n\n${spec.help}`,
+      );
+    }
+    if (expected && (expected.many || expected.overrides ? count < 1 : count !== 1)) {
+      const wanted = expected.many || expected.overrides
+        ? `Expected ${expected.many ? "at least " : ""}one ${expected.name}`
         : `Expected one ${expected.name}, got ${count}`;
       throw new UsageError(`${wanted}\n\n${spec.help}`);
     }

@@ -10,6 +10,7 @@
  */
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "../contract/errors.ts";
+import { parseAssignments } from "../config/assignments.ts";
 
 /** Deno's hosts that code may be imported from when no `--allow-import` is given. */
 export const DEFAULT_IMPORT_HOSTS = [
@@ -159,7 +160,13 @@ function writeTargets(args: string[], nameOf: (file: string) => string | undefin
   switch (command) {
     case "train":
     case "ablate": {
-      const name = first === undefined ? undefined : nameOf(first);
+      // train's `name=...` override names the run (ablate's set the base's, not the grid's).
+      const renamed = command === "train" && positionals.findLast((p) => p.startsWith("name="));
+      const name = renamed
+        ? String(parseAssignments([renamed]).name)
+        : first === undefined
+        ? undefined
+        : nameOf(first);
       return [out ?? (name && DIRECTORY_NAME.test(name) ? join("runs", name) : "runs")];
     }
     case "report":

@@ -8,7 +8,8 @@ import { registryWith } from "../../builtins.ts";
 import { pluginModuleUrl } from "../contract/load_plugins.ts";
 import { resolveExperiment } from "../config/experiment.ts";
 import { loadConfigFile } from "../config/load_file.ts";
-import { applyOverrides } from "../config/overrides.ts";
+import { parseAssignments } from "../config/assignments.ts";
+import { applyAssignments, applyOverrides } from "../config/overrides.ts";
 import { parseConfig } from "../config/schema.ts";
 import { runPaths } from "../store/run_directory.ts";
 import { trainExperiment } from "../train/train.ts";
@@ -17,10 +18,12 @@ import { command, integerFlag, pathFlag } from "./flags.ts";
 import { explainRefusal } from "./permissions.ts";
 import { formatMetrics, formatProgress, stderrWriter } from "./progress.ts";
 
-const HELP = `Usage: deno task train CONFIG [options]
+const HELP = `Usage: deno task train CONFIG [key.path=value ...] [options]
 
 Trains the GAN described by CONFIG (.json, or .ts/.js with a default export) and writes
-config.json, metrics.jsonl, result.json and samples/ to the run directory.
+config.json, metrics.jsonl, result.json and samples/ to the run directory. Each key.path=value
+sets that field of the config (the value read as JSON when it parses, else as a string):
+train.steps=500 loss=hinge 'discriminator.addons=["batch-norm"]'; config.json records them.
 
 Options:
   --out DIR          run directory (default: runs/<config name>)
@@ -45,8 +48,8 @@ export const trainCommand = command({
     strings: ["plugin"],
     boolean: ["resume", "overwrite"],
   },
-  positionals: { name: "CONFIG file" },
-  run: async (values, [path]) => {
+  positionals: { name: "CONFIG file", overrides: true },
+  run: async (values, [path, ...assignments]) => {
     if (values.resume && values.overwrite) {
       throw new UsageError(
         "--resume and --overwrite contradict each other: --resume continues the earlier run, " +
@@ -54,7 +57,8 @@ export const trainCommand = command({
       );
     }
     const out = pathFlag("out", values.out);
-    const raw = applyOverrides(await loadConfigFile(path), {
+    const written = applyAssignments(await loadConfigFile(path), parseAssignments(assignments));
+    const raw = applyOverrides(written, {
       backend: values.backend,
       threads: integerFlag("threads", values.threads),
       steps: integerFlag("steps", values.steps),

@@ -1,9 +1,11 @@
 /**
- * The command line's shorthands for config fields (`--backend`, `--threads`, `--seed`, `--steps`), applied to
- * a config as written, before it is parsed, so that a bad value is reported like a bad field.
+ * Changes to a config from the command line: the shorthands for its fields (`--backend`,
+ * `--threads`, `--seed`, `--steps`) and `key.path=value` overrides of any field, applied to a
+ * config as written, before it is parsed, so that a bad value is reported like a bad field.
  *
  * @module
  */
+import { setPath } from "./grid.ts";
 
 /** Values that replace a config's fields; each is left alone when undefined. */
 export interface ConfigOverrides {
@@ -51,4 +53,27 @@ export function applyOverrides(raw: unknown, overrides: ConfigOverrides): unknow
     ...(seed !== undefined ? { seed } : {}),
     ...(steps !== undefined ? { train: { ...train, steps } } : {}),
   };
+}
+
+/**
+ * A copy of a config as written with each path set to its value (as a grid's axes set them), for
+ * the parser to validate and name a bad path. Anything but an object is returned unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyAssignments } from "./overrides.ts";
+ *
+ * const raw = { dataset: "ring-8", loss: "minimax" };
+ * assert.deepEqual(applyAssignments(raw, { "loss.generator": "non-saturating" }), {
+ *   dataset: "ring-8",
+ *   loss: { discriminator: "minimax", generator: "non-saturating" },
+ * });
+ * ```
+ */
+export function applyAssignments(raw: unknown, assignments: Record<string, unknown>): unknown {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const config = structuredClone(raw) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(assignments)) setPath(config, path, value);
+  return config;
 }
