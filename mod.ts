@@ -42,7 +42,7 @@ export type { BackendInfo, BackendName } from "./core/backend/select.ts";
 export { train } from "./core/train/train.ts";
 export type { TrainOptions } from "./core/train/train.ts";
 export type { Progress } from "./core/train/loop.ts";
-export type { MetricsRow, RunResult, StepStats } from "./core/store/run_records.ts";
+export type { MetricsRow, RunResult, StepStats, TrainRow } from "./core/store/run_records.ts";
 export { evaluateRun } from "./core/evaluate/evaluate_run.ts";
 export type { EvaluateRunOptions, Evaluation, PluginName } from "./core/evaluate/evaluate_run.ts";
 export { sampleRun } from "./core/evaluate/sample_run.ts";
@@ -53,7 +53,7 @@ export type { SavedRunPlugins } from "./core/evaluate/saved_run.ts";
 export { runGrid } from "./core/ablate/run_grid.ts";
 export type { AblateEvent, AblateOptions, Shard } from "./core/ablate/run_grid.ts";
 export { writeReport } from "./core/ablate/report.ts";
-export type { ReportFiles } from "./core/ablate/report.ts";
+export type { ReportFiles, ReportOptions } from "./core/ablate/report.ts";
 
 // Layers for a user's architecture or add-on, and a metric's function.
 export { WeightNormDense } from "./layers/weight_norm_dense.ts";

@@ -6,6 +6,7 @@ import { cellClaim } from "../core/ablate/grid_directory.ts";
 import { builtinRegistry } from "../builtins.ts";
 import { expandGrid, parseGrid } from "../core/config/grid.ts";
 import { lockFile } from "../core/store/file_lock.ts";
+import { runGrid } from "../core/ablate/run_grid.ts";
 import { runCli } from "./_cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -81,6 +82,37 @@ Deno.test("a grid runs every cell once, writes the summary and report, and a rer
   assert.equal(report.code, 0, report.stderr);
   assert.match(report.stdout, /left out: 1 results of cells not in the current grid/);
   assert.equal(await Deno.readTextFile(join(out, "summary.md")), markdown);
+});
+
+Deno.test("the live report exists from the start and is rewritten as each cell finishes", async () => {
+  const live = parseGrid({
+    ...grid(20),
+    axes: { loss: ["minimax", "non-saturating"] },
+    seeds: [1],
+  });
+  const out = await Deno.makeTempDir();
+  const atStart: string[] = [];
+  await runGrid(live, await expandGrid(live, builtinRegistry()), {
+    outDir: out,
+    onEvent: (event) => {
+      if (event.type === "start") atStart.push(Deno.readTextFileSync(join(out, "report.html")));
+    },
+  });
+  const seeds = (html: string) =>
+    [...html.matchAll(/<p class="runs">(.*?)<\/p>/g)].map((m) => m[1].replace(/<[^>]+>/g, ""));
+  const tableRows = (html: string) =>
+    html.match(/<table id="summary">[\s\S]*?<\/table>/)![0].split("<tr>").length - 2;
+  assert.match(atStart[0], /0 of 2 cells finished/);
+  assert.deepEqual(seeds(atStart[0]), ["seed 1: pending", "seed 1: pending"]);
+  assert.equal(tableRows(atStart[0]), 0);
+  assert.match(atStart[1], /1 of 2 cells finished/);
+  assert.deepEqual(seeds(atStart[1]), ["seed 1: ok", "seed 1: pending"]);
+  assert.equal(tableRows(atStart[1]), 1);
+  assert.match(atStart[1], /<table class="strip">/);
+  const final = await Deno.readTextFile(join(out, "report.html"));
+  assert.deepEqual(seeds(final), ["seed 1: ok", "seed 1: ok"]);
+  assert.ok(!final.includes('id="progress"'));
+  assert.equal(tableRows(final), 2);
 });
 
 Deno.test("killed with SIGKILL and rerun, every cell is done once and the summary matches", async () => {

@@ -19,29 +19,45 @@ const haveChromium = (() => {
   }
 })();
 
-/** A seed's run of `n` evaluations up to step 2000 with three metrics; `seed` shifts the curves. */
-function run(seed: number, status = "ok", n = 20): ReportSeedRun {
-  const rows = Array.from({ length: n }, (_, i) => {
-    const t = i / (n - 1);
+/**
+ * A seed's run: `logged` train.jsonl rows, one every 10 steps, three metrics at `evaluations`
+ * evaluations, each with a picture of samples; `seed` shifts the curves.
+ */
+function run(seed: number, status = "ok", evaluations = 4, logged = 200): ReportSeedRun {
+  const train = Array.from({ length: logged }, (_, i) => {
+    const t = i / (logged - 1);
     return {
-      step: (i + 1) * 2000 / n,
+      step: (i + 1) * 10,
       dLoss: 1.3 - 0.6 * t + 0.1 * Math.sin(3 * i + seed),
       gLoss: 0.7 + 0.9 * t + 0.1 * Math.cos(2 * i + seed),
       dReal: 0.55 + 0.3 * t,
       dFake: 0.45 - 0.3 * t + 0.02 * seed,
+      lr: 0.001,
+    };
+  });
+  const metrics = Array.from({ length: evaluations }, (_, i) => {
+    const t = i / (evaluations - 1);
+    const { lr: _lr, ...stats } = train[Math.round(t * (logged - 1))];
+    return {
+      ...stats,
       modes: Math.min(8, Math.round(2 + 6 * t + (seed % 2))),
       highQuality: 0.5 + 0.4 * t * (1 - 0.1 * seed),
       reverseKL: 1.5 * Math.exp(-3 * t) + 0.05 * seed,
     };
   });
-  return { seed, status, rows };
+  const samples = metrics.map((row) => ({ step: row.step, png: sampleGrid(row.step + seed) }));
+  return { seed, status, train, metrics, samples };
 }
 
 /** 16 tiny 8x8 RGB "images", tiled as the engine tiles samples: a 42-pixel-wide PNG. */
-function sampleGrid(): Uint8Array {
-  const images = new Float32Array(16 * 8 * 8 * 3).map((_, i) => Math.sin(i * 0.37));
+function sampleGrid(phase: number): Uint8Array {
+  const images = new Float32Array(16 * 8 * 8 * 3).map((_, i) => Math.sin(i * 0.37 + phase));
   return imageGridPng(images, { height: 8, width: 8, channels: 3 });
 }
+
+const MODES = ["minimax", "non-saturating", "feature-matching"].flatMap((loss) =>
+  ["<off>", "on"].map((mbd, i) => ({ values: [loss, mbd], mean: 5 + i + loss.length / 10 }))
+);
 
 const INPUT: ReportInput = {
   title: "Ablation: loss × minibatch discrimination",
@@ -53,22 +69,32 @@ const INPUT: ReportInput = {
       ["loss=feature-matching, mbd=on", "0/2", "—", "—"],
     ],
   },
+  chart: {
+    axes: ["loss", "mbd"],
+    points: [
+      ...MODES.map((p) => ({ ...p, metric: "modes", std: 0.5 })),
+      ...MODES.map((p) => ({ ...p, metric: "reverseKL", mean: p.mean / 50, std: 0.01 })),
+    ],
+  },
   cells: [
-    { label: "loss=minimax, mbd=<off>", runs: [run(1), run(2), run(3)], samplePng: sampleGrid() },
+    { label: "loss=minimax, mbd=<off>", runs: [run(1), run(2), run(3)] },
     {
       label: "loss=non-saturating, mbd=on",
-      // Few evaluations: the charts mark each with a dot.
-      runs: [run(1, "ok", 8), run(2, "ok", 8), run(3, "diverged", 8)],
-      samplePng: sampleGrid(),
+      runs: [run(1), run(2), run(3, "diverged")],
     },
     {
       label: "loss=feature-matching, mbd=on",
-      runs: [{ seed: 1, status: "failed", rows: [] }, { seed: 2, status: "failed", rows: [] }],
+      runs: [
+        { seed: 1, status: "failed", train: [], metrics: [], samples: [] },
+        { ...run(2, "unfinished", 2, 80), metrics: [] },
+      ],
     },
   ],
+  smoothing: 10,
+  progress: { finished: 7, total: 8 },
 };
-/** losses, discriminator, modes, highQuality, reverseKL for each cell with metrics. */
-const CHARTS = 2 * 5;
+/** losses, discriminator, modes, highQuality, reverseKL for each finished cell; 2 unfinished. */
+const CHARTS = 2 * 5 + 2;
 
 /** Runs Chromium headless on `url` with a fresh profile; returns its stdout. */
 async function chromium(url: string, ...args: string[]): Promise<string> {
@@ -118,15 +144,30 @@ Deno.test({
     assert.ok(table.includes("mbd=&lt;off&gt;"));
     assert.equal(dom.split('<section class="cell">').length - 1, INPUT.cells.length);
     const charts = [...dom.matchAll(/<div class="chart" data-chart="(\w+)"><svg[^>]*>/g)];
-    assert.equal(charts.length, CHARTS);
-    assert.ok(dom.includes("no metrics"));
+    assert.equal(charts.length, CHARTS, charts.map((m) => m[1]).join());
+    // Dense curves: every logged step of a seed is a point of its line (raw and smoothed).
+    const losses = dom.slice(dom.indexOf('data-chart="losses"'));
+    const points = losses.slice(0, losses.indexOf("</svg>")).match(/ d="M[^"]+"/g)!
+      .map((d) => d.split("L").length);
+    assert.ok(points.filter((n) => n === 200).length >= 6, `lines of ${points} points`);
+    // The summary chart, above the table: a point per combination for each metric.
+    const summaryCharts = [...dom.matchAll(/data-summary-chart="(\w+)"/g)].map((m) => m[1]);
+    assert.deepEqual(summaryCharts, ["modes", "reverseKL"]);
+    assert.ok(dom.indexOf("data-summary-chart") < dom.indexOf('<table id="summary">'));
+    // The sample strips: a row per seed with samples, an image per evaluation.
+    const strips = [...dom.matchAll(/<table class="strip">[\s\S]*?<\/table>/g)].map((m) =>
+      m[0].split("<img").length - 1
+    );
+    assert.deepEqual(strips, [12, 12, 2]);
+    assert.ok(dom.includes("7 of 8 cells finished"));
+    assert.ok(dom.includes("seed 2: unfinished, step 800 logged"));
 
     const screenshot = join(dir, "report.png");
-    await chromium(url, `--screenshot=${screenshot}`, "--window-size=1280,2000");
+    await chromium(url, `--screenshot=${screenshot}`, "--window-size=1280,3000");
     const png = await Deno.readFile(screenshot);
     assert.ok(png.length > 20_000, `screenshot is only ${png.length} bytes`);
     const { width, height } = decodePng(png);
-    assert.deepEqual([width, height], [1280, 2000]);
+    assert.deepEqual([width, height], [1280, 3000]);
     console.log(`screenshot: ${screenshot}`);
   },
 });

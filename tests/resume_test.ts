@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../deps.ts";
-import { loadGenerator, readCheckpointState } from "../core/store/run_directory.ts";
+import { loadGenerator, readCheckpointState, readTrainRows } from "../core/store/run_directory.ts";
 import { builtinRegistry } from "../builtins.ts";
 import { parseConfig } from "../core/config/schema.ts";
 import { resolveExperiment } from "../core/config/experiment.ts";
+import { CLOCK_FIELDS } from "../core/store/run_records.ts";
 import { runCli } from "./_cli.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -20,7 +21,8 @@ const config = {
   discriminator: {
     addons: ["batch-norm", { name: "minibatch-discrimination", options: { kernels: 4, dims: 2 } }],
   },
-  train: { steps: 400, batchSize: 16, checkpointEvery: 50, logEvery: 50 },
+  // Logged between checkpoints: a killed run has train.jsonl rows past its checkpoint.
+  train: { steps: 400, batchSize: 16, checkpointEvery: 50, logEvery: 10 },
   evaluate: { every: 50, metrics: [{ name: "mode-coverage", options: { samples: 200 } }] },
 };
 
@@ -35,6 +37,20 @@ async function trainedFor50Steps(): Promise<{ dir: string; path: string; out: st
   const out = join(dir, "run");
   assert.equal((await runCli(["train", path, "--out", out])).code, 0);
   return { dir, path, out };
+}
+
+/** A run's train.jsonl rows without the clock's fields, each row's text checked as written. */
+async function trainRows(runDir: string): Promise<Record<string, number>[]> {
+  const lines = (await Deno.readTextFile(join(runDir, "train.jsonl"))).split("\n");
+  assert.equal(lines.pop(), "", "train.jsonl does not end with a newline");
+  return lines.map((line) => {
+    const row = JSON.parse(line);
+    for (const field of CLOCK_FIELDS) {
+      assert.equal(typeof row[field], "number", `${field} in ${line}`);
+      delete row[field];
+    }
+    return row;
+  });
 }
 
 /** The values of the trainable weights of a run's checkpointed generator. */
@@ -62,7 +78,13 @@ Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupt
   }).spawn();
   // Only a guard against hanging: a loaded machine (training jobs beside the suite) is slow.
   const deadline = Date.now() + 300_000;
-  while (((await readCheckpointState(broken).catch(() => undefined))?.step ?? 0) < 100) {
+  // Killed once train.jsonl has logged past a checkpoint at step 100 or later.
+  const pastCheckpoint = async () => {
+    const checkpoint = (await readCheckpointState(broken).catch(() => undefined))?.step ?? 0;
+    const logged = (await readTrainRows(broken).catch(() => [])).at(-1)?.step ?? 0;
+    return checkpoint >= 100 && logged > checkpoint;
+  };
+  while (!(await pastCheckpoint())) {
     assert.ok(Date.now() < deadline, "no checkpoint at step 100 within 5 minutes");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -70,6 +92,7 @@ Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupt
   await child.status;
   const killedAt = (await readCheckpointState(broken))!.step;
   assert.ok(killedAt < 400, `killed after the end (${killedAt})`);
+  assert.ok((await readTrainRows(broken)).some((row) => row.step > killedAt));
   await assert.rejects(() => Deno.stat(join(broken, "result.json")), Deno.errors.NotFound);
 
   const resumed = await runCli(["train", path, "--out", broken, "--resume"]);
@@ -78,6 +101,13 @@ Deno.test("killed with SIGKILL and resumed, a run ends exactly as an uninterrupt
     await Deno.readTextFile(join(broken, "metrics.jsonl")),
     await Deno.readTextFile(join(whole, "metrics.jsonl")),
   );
+  // Every logged step once, in order, with the same numbers but for the clock's.
+  const [resumedRows, wholeRows] = await Promise.all([broken, whole].map(trainRows));
+  assert.deepEqual(
+    wholeRows.map((row) => row.step),
+    Array.from({ length: 40 }, (_, i) => 10 * i + 10),
+  );
+  assert.deepEqual(resumedRows, wholeRows);
   const [a, b] = await Promise.all(
     [whole, broken].map(async (d) => JSON.parse(await Deno.readTextFile(join(d, "result.json")))),
   );

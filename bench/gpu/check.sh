@@ -4,7 +4,8 @@
 #   bash bench/gpu/check.sh [OUT]
 # prints the WebGPU adapter, `deno task bench --backend webgpu` for mlp and dcgan at batch 64 and
 # 256, the wasm mlp step on 1 and 8 threads, and trains examples/mnist_dcgan.json for 500 steps on
-# WebGPU, saving its sample grid and result.json under OUT (default $OUT, else ./gpu-check).
+# WebGPU with --tensorboard, saving its sample grid and result.json under OUT (default $OUT, else
+# ./gpu-check), and lists the tags of its event file as TensorBoard's EventAccumulator reads them.
 # Each part has its own time limit, so one that hangs cannot take the others' time. For a quick
 # run elsewhere (lavapipe), GANTRY_CHECK_STEPS sets the DCGAN's steps and GANTRY_CHECK_BENCH
 # adds flags to every bench (e.g. "--steps 1 --windows 1").
@@ -46,6 +47,8 @@ done
 part "wasm mlp, 1 thread" 60 "${gantry[@]}" bench --model mlp --json "${quick[@]}"
 part "wasm mlp, 8 threads" 60 "${gantry[@]}" bench --model mlp --threads 8 --json "${quick[@]}"
 part "mnist_dcgan $steps steps on webgpu" 200 "${gantry[@]}" train "$root/examples/mnist_dcgan.json" \
-  --backend webgpu --steps "$steps" --out "$out/mnist-dcgan"
+  --backend webgpu --steps "$steps" --out "$out/mnist-dcgan" --tensorboard
+part "its TensorBoard event file, read by TensorBoard's EventAccumulator" 60 \
+  python3 "$root/bench/gpu/tensorboard_tags.py" "$out/mnist-dcgan"
 grid=$(printf '%s/mnist-dcgan/samples/step-%06d.png' "$out" "$steps")
 cp "$grid" "$out/mnist-dcgan-$steps.png" 2>/dev/null && echo "sample grid: $out/mnist-dcgan-$steps.png"

@@ -7,6 +7,7 @@
  * | `grid.json`          | the grid last run here, with its cells' ids and labels    |
  * | `results.jsonl`      | one line per finished cell (its format: `results.ts`)     |
  * | `cells/<id>/`        | each cell's run directory                                 |
+ * | `tensorboard/<label>/` | a cell's TensorBoard event file (with `log.tensorboard`) |
  * | `claims/<id>.lock`   | locked (an OS file lock) by the runner training that cell |
  * | `claims/report.lock` | locked by the runner writing the summary and the report   |
  * | `summary.csv`        | the summary, one row per combination of axis values       |
@@ -40,10 +41,36 @@ export function cellDir(outDir: string, cellId: string): string {
   return join(outDir, "cells", cellId);
 }
 
+/**
+ * Where a cell's TensorBoard event file goes: OUT/tensorboard/<label>/, so that `tensorboard
+ * --logdir OUT/tensorboard` names each run by its label. A character a file name should not hold
+ * becomes "_"; a label too long for a file name is cut, and its cell's id added.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cellTensorBoardDir } from "./grid_directory.ts";
+ *
+ * const dir = cellTensorBoardDir("out", { id: "00ff", label: "plugins=./a/b.ts,seed=1" });
+ * assert.equal(dir, "out/tensorboard/plugins=._a_b.ts,seed=1");
+ * ```
+ */
+export function cellTensorBoardDir(outDir: string, cell: { id: string; label: string }): string {
+  const name = cell.label.replace(/[^\w=,.;:()+-]/g, "_");
+  return join(outDir, "tensorboard", name.length > 200 ? `${name.slice(0, 180)}-${cell.id}` : name);
+}
+
 /** What grid.json says of the grid last run in a directory. */
 export interface GridRecord {
   name: string;
-  cells: { index: number; id: string; label: string }[];
+  cells: {
+    index: number;
+    id: string;
+    label: string;
+    /** The cell's axis values and seed (absent from grid.json written by older versions). */
+    overrides?: Record<string, unknown>;
+    seed?: number;
+  }[];
 }
 
 /**
@@ -55,7 +82,13 @@ export async function writeGridRecord(outDir: string, grid: Grid, cells: Cell[])
   await Deno.mkdir(join(outDir, "claims"), { recursive: true });
   await writeJsonAtomic(join(outDir, "grid.json"), {
     ...grid,
-    cells: cells.map(({ index, id, label }) => ({ index, id, label })),
+    cells: cells.map(({ index, id, label, overrides, seed }) => ({
+      index,
+      id,
+      label,
+      overrides,
+      seed,
+    })),
   });
 }
 

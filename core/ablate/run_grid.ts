@@ -1,7 +1,7 @@
 /**
  * The ablation runner: runs a grid's cells (or one shard of them) in Deno workers, appends each
- * finished cell to results.jsonl, and on a rerun skips what is there and restarts what was
- * interrupted. A runner claims a cell (an OS file lock) while it trains it, so runners sharing
+ * finished cell to results.jsonl and rewrites the live report.html, and on a rerun skips what is
+ * there and restarts what was interrupted. A runner claims a cell (an OS file lock) while it trains it, so runners sharing
  * a directory (a requeued job beside the old one, overlapping shards) train each cell once.
  *
  * @module
@@ -11,14 +11,23 @@ import { backendRequest, type ExperimentConfig } from "../config/schema.ts";
 import type { RunResult } from "../store/run_records.ts";
 import type { Progress } from "../train/loop.ts";
 import { lockFile } from "../store/file_lock.ts";
-import { cellClaim, cellDir, gridFiles, writeGridRecord } from "./grid_directory.ts";
+import {
+  cellClaim,
+  cellDir,
+  cellTensorBoardDir,
+  gridFiles,
+  writeGridRecord,
+} from "./grid_directory.ts";
 import { appendResult, readResults, type ResultLine } from "./results.ts";
+import { type ReportOptions, writeReport } from "./report.ts";
 
 /** What the runner sends a worker. */
 export interface CellJob {
   label: string;
   config: ExperimentConfig;
   outDir: string;
+  /** Where its TensorBoard event file goes, with `log.tensorboard`. */
+  tensorboardDir: string;
   pluginUrls: string[];
 }
 
@@ -44,7 +53,9 @@ export type AblateEvent =
    * other cells, and trained here should that runner die first), or finished it.
    */
   | { type: "skip"; cell: Cell; reason: "claimed" | "done" }
-  | { type: "done"; cell: Cell; result: ResultLine };
+  | { type: "done"; cell: Cell; result: ResultLine }
+  /** The live report could not be rewritten (the grid runs on). */
+  | { type: "report"; error: Error };
 
 /** Options of {@linkcode runGrid}. */
 export interface AblateOptions {
@@ -56,6 +67,11 @@ export interface AblateOptions {
   shard?: Shard;
   /** Plugin modules every worker loads. */
   pluginUrls?: string[];
+  /**
+   * How OUT/report.html is drawn: it is written at the start and rewritten after every finished
+   * cell (unless another runner sharing OUT is writing it that moment).
+   */
+  report?: ReportOptions;
   onEvent?(event: AblateEvent): void;
 }
 
@@ -93,6 +109,8 @@ export async function runGrid(
 ): Promise<ResultLine[]> {
   const resultsPath = gridFiles(options.outDir).results;
   await writeGridRecord(options.outDir, grid, cells);
+  const refreshReport = () => writeLiveReport(options);
+  await refreshReport();
   const done = new Set((await readResults(resultsPath)).map((line) => line.cellId));
   const mine = shardCells(cells, options.shard);
   const pending = mine.filter((cell) => !done.has(cell.id));
@@ -126,6 +144,7 @@ export async function runGrid(
         label: cell.label,
         config: cell.config,
         outDir: cellDir(options.outDir, cell.id),
+        tensorboardDir: cellTensorBoardDir(options.outDir, cell),
         pluginUrls: options.pluginUrls ?? [],
       };
       worker.postMessage(job);
@@ -144,6 +163,7 @@ export async function runGrid(
     );
     await appendResult(resultsPath, line);
     options.onEvent?.({ type: "done", cell, result: line });
+    await refreshReport();
     return !workerDied;
   };
   const lane = async () => {
@@ -195,6 +215,19 @@ function resultLine(
     index: cell.index,
     ...(outcome.error ? { error: outcome.error } : {}),
   };
+}
+
+/** Rewrites OUT's report, unless another runner holds the report's lock. */
+async function writeLiveReport(options: AblateOptions): Promise<void> {
+  const lock = await lockFile(gridFiles(options.outDir).reportLock);
+  if (!lock) return;
+  try {
+    await writeReport([options.outDir], options.outDir, options.report);
+  } catch (error) {
+    options.onEvent?.({ type: "report", error: error as Error });
+  } finally {
+    await lock.release();
+  }
 }
 
 function newWorker(): Worker {

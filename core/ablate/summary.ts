@@ -16,6 +16,22 @@ export function groupKey(result: Pick<ResultLine, "overrides">): string {
   return sortedJson(result.overrides);
 }
 
+/**
+ * A cell's label without its seed: the label of its combination of axis values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { combinationLabel } from "./summary.ts";
+ *
+ * assert.equal(combinationLabel("loss=minimax,seed=2"), "loss=minimax");
+ * assert.equal(combinationLabel("seed=2"), "");
+ * ```
+ */
+export function combinationLabel(label: string): string {
+  return label.replace(/(^|,)seed=\d+$/, "");
+}
+
 /** One row per combination of axis values, seeds pooled. */
 export interface Summary {
   axes: string[];
@@ -60,7 +76,7 @@ export function summarize(results: ResultLine[]): Summary {
     }));
     return {
       key,
-      label: members[0].label.replace(/(^|,)seed=\d+$/, ""),
+      label: combinationLabel(members[0].label),
       values: members[0].overrides,
       n: ok.length,
       diverged: members.filter((r) => r.status === "diverged").length,
@@ -100,6 +116,39 @@ export function summaryTable(summary: Summary): { columns: string[]; rows: strin
       String(row.diverged),
       String(row.failed),
     ]),
+  };
+}
+
+/** The summary chart's numbers: a point per metric and combination. */
+export interface SummaryChart {
+  /** The grid's axes, in order: the first is the chart's x-axis, the rest its colours. */
+  axes: string[];
+  points: {
+    /** The combination's value of each axis, as the table writes it. */
+    values: string[];
+    metric: string;
+    mean: number;
+    /** Sample standard deviation over the seeds; none from a single seed. */
+    std?: number;
+  }[];
+}
+
+/**
+ * The summary chart's points: every metric's mean and std per combination, with its axis values
+ * written as the table writes them.
+ */
+export function summaryChart(summary: Summary): SummaryChart {
+  const axisText = axisTexts(summary);
+  return {
+    axes: summary.axes,
+    points: summary.rows.flatMap((row) =>
+      summary.metrics.flatMap((metric) => {
+        const stat = row.stats[metric];
+        if (!stat) return [];
+        const values = summary.axes.map((axis) => axisText(axis, row.values[axis]));
+        return [{ values, metric, ...stat }];
+      })
+    ),
   };
 }
 

@@ -24,6 +24,7 @@ self.onmessage = async ({ data: job }: MessageEvent<CellJob>) => {
     const result = await trainExperiment(experiment, {
       registry,
       outDir: job.outDir,
+      tensorboardDir: job.tensorboardDir,
       source: job.label,
       resume: true,
       onUnreadableCheckpoint: (error) =>

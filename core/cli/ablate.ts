@@ -22,7 +22,7 @@ import { lockFile } from "../store/file_lock.ts";
 import { UsageError } from "../contract/errors.ts";
 import { command, integerFlag, pathFlag } from "./flags.ts";
 import { explainRefusal } from "./permissions.ts";
-import { formatDuration, formatMetrics, stderrWriter } from "./progress.ts";
+import { formatDuration, formatMetrics, gridEta, stderrWriter } from "./progress.ts";
 import { printReport } from "./report.ts";
 import { resolveShard } from "./shard.ts";
 
@@ -30,9 +30,10 @@ const HELP = `Usage: deno task ablate GRID [key.path=value ...] [options]
 
 Runs every cell (config x seed) of GRID (.json, or .ts/.js whose default export is the grid)
 and writes OUT/results.jsonl, OUT/cells/<cell id>/, OUT/summary.csv, OUT/summary.md and
-OUT/report.html. A rerun skips the cells in results.jsonl and resumes interrupted ones from
-their last checkpoint. Each key.path=value sets that field of the grid's base config (the value
-read as JSON when it parses), as train does; a path that is an axis of the grid is refused.
+OUT/report.html (written at the start and after every finished cell). A rerun skips the cells
+in results.jsonl and resumes interrupted ones from their last checkpoint. Each key.path=value
+sets that field of the grid's base config (the value read as JSON when it parses), as train
+does; a path that is an axis of the grid is refused.
 
 Options:
   --out DIR          output directory (default: runs/<grid name>)
@@ -44,7 +45,10 @@ Options:
   --backend B        auto | webgpu | wasm | cpu for every cell
   --threads N        wasm's threads per cell (1 to 8; --workers x threads at most the cores)
   --steps N          training steps for every cell
+  --tensorboard      cells also write TensorBoard event files, one run per label in
+                     OUT/tensorboard/ (sets log.tensorboard)
   --plugin P         plugin module, a path or an http(s) URL; repeatable
+  --smooth N         the report's curves also as a moving average over N logged steps
   --exit-zero        exit 0 when cells failed or diverged (the grid still runs past them)
   --help             this text
 
@@ -55,9 +59,9 @@ diverged (and none failed).`;
 export const ablateCommand = command({
   help: HELP,
   flags: {
-    string: ["out", "workers", "shard", "shard-count", "backend", "threads", "steps"],
+    string: ["out", "workers", "shard", "shard-count", "backend", "threads", "steps", "smooth"],
     strings: ["plugin"],
-    boolean: ["exit-zero"],
+    boolean: ["exit-zero", "tensorboard"],
   },
   positionals: { name: "GRID file", overrides: true },
   run: async (values, [path, ...assignmentArgs]) => {
@@ -66,8 +70,10 @@ export const ablateCommand = command({
       backend: values.backend,
       threads: integerFlag("threads", values.threads),
       steps: integerFlag("steps", values.steps),
+      tensorboard: values.tensorboard || undefined,
     };
     const shardCount = integerFlag("shard-count", values["shard-count"]);
+    const smoothing = integerFlag("smooth", values.smooth);
     const out = pathFlag("out", values.out);
     const assignments = parseAssignments(assignmentArgs);
     const raw = await loadConfigFile(path, "grid") as { base?: unknown };
@@ -87,26 +93,29 @@ export const ablateCommand = command({
     checkCores(workers, cells.map((cell) => backendRequest(cell.config.backend).threads));
     const outDir = out ?? join("runs", grid.name);
     const done = new Set((await readResults(gridFiles(outDir).results)).map((r) => r.cellId));
-    await checkBuilds(
-      shardCells(cells, shard).filter((cell) => !done.has(cell.id)),
-      registry,
-      path,
-    );
+    const pending = shardCells(cells, shard).filter((cell) => !done.has(cell.id));
+    await checkBuilds(pending, registry, path);
     console.error(
       `gantry: grid ${grid.name} (${cells.length} cells)` +
         (shard ? `, shard ${shard.index + 1}/${shard.count}` : "") + ` -> ${outDir}`,
     );
+    console.error(`gantry: live report (rewritten as cells finish): ${gridFiles(outDir).report}`);
+    if (cells.some((cell) => cell.config.log?.tensorboard)) {
+      console.error(`gantry: tensorboard --logdir ${join(outDir, "tensorboard")}`);
+    }
+    const report = { smoothing };
     const results = await runGrid(grid, cells, {
       outDir,
       workers,
       shard,
       pluginUrls,
-      onEvent: printer(workers),
+      report,
+      onEvent: printer(workers, pending),
     });
     // Runners sharing OUT write the summary one at a time, each from every result so far.
     const lock = await lockFile(gridFiles(outDir).reportLock, () => {});
     try {
-      printReport(await writeReport([outDir], outDir));
+      printReport(await writeReport([outDir], outDir, report));
     } finally {
       await lock.release();
     }
@@ -156,18 +165,19 @@ async function checkBuilds(cells: Cell[], registry: Registry, source: string) {
   stderr.line(`gantry: every cell to train builds (${cells.length} checked in ${seconds}s)`);
 }
 
-/** Prints the runner's events: a line per finished cell and the running cells' progress. */
-function printer(workers: number) {
+/**
+ * Prints the runner's events: a line per finished cell and the running cells' progress, with the
+ * grid's ETA from the steps still to train in `pending`.
+ */
+function printer(workers: number, pending: Cell[]) {
   const stderr = stderrWriter();
   const running = new Map<string, string>();
-  const started = performance.now();
+  const eta = gridEta(
+    pending.map((cell) => ({ label: cell.label, steps: cell.config.train.steps })),
+  );
   let total = 0, finished = 0, lastStatus = 0;
-  const eta = () => {
-    const perCell = (performance.now() - started) / 1000 / Math.max(finished, 1);
-    return finished ? formatDuration(perCell * (total - finished)) : "?";
-  };
   const status = () =>
-    `[${finished}/${total} cells, ETA ${eta()}] ` +
+    `[${finished}/${total} cells, ETA ${formatDuration(eta.seconds())}] ` +
     [...running].map(([label, step]) => `${label} ${step}`).join(" | ");
   return (event: AblateEvent) => {
     if (event.type === "plan") {
@@ -176,7 +186,10 @@ function printer(workers: number) {
         `gantry: ${event.total} cells, ${event.skipped} already done, ${event.pending} to run on ${workers} worker(s)`,
       );
     } else if (event.type === "skip") {
-      if (event.reason === "done") total--;
+      if (event.reason === "done") {
+        total--;
+        eta.finished(event.cell.label);
+      }
       stderr.line(
         `${event.cell.label}: ${
           event.reason === "claimed"
@@ -188,19 +201,24 @@ function printer(workers: number) {
       running.set(event.cell.label, "starting");
     } else if (event.type === "progress") {
       running.set(event.cell.label, `${event.progress.step}/${event.progress.steps}`);
+      eta.logged(event.cell.label, event.progress.step);
       // A log gets a status line every 10 s, a terminal one that keeps replacing itself.
       const now = performance.now();
       if (stderr.interactive || now - lastStatus > 10_000) {
         lastStatus = now;
         stderr.status(status());
       }
+    } else if (event.type === "report") {
+      stderr.line(`gantry: could not rewrite the live report: ${event.error.message}`);
     } else {
       running.delete(event.cell.label);
+      eta.finished(event.cell.label);
       finished++;
       const { status, seconds, metrics, error } = event.result;
       stderr.line(
         `[${finished}/${total}] ${event.cell.label}: ${status} in ${seconds}s ` +
-          formatMetrics(metrics) + (error ? ` (${explainRefusal(error)})` : "") + ` - ETA ${eta()}`,
+          formatMetrics(metrics) + (error ? ` (${explainRefusal(error)})` : "") +
+          ` - ETA ${formatDuration(eta.seconds())}`,
       );
     }
   };

@@ -126,6 +126,7 @@ const RANGES: Record<string, [number, number]> = {
   threads: [1, MAX_WASM_THREADS],
   "shard-count": [1, 1e6],
   n: [1, 10_000],
+  smooth: [1, 10_000],
 };
 
 /**

@@ -41,7 +41,13 @@ const KINDS = ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as 
 type Kind = typeof KINDS[number];
 
 /** The commands' switches (a test checks them against the commands): other flags take a value. */
-export const SWITCHES = new Set(["--help", "--resume", "--overwrite", "--exit-zero"]);
+export const SWITCHES = new Set([
+  "--help",
+  "--resume",
+  "--overwrite",
+  "--exit-zero",
+  "--tensorboard",
+]);
 
 /** The commands that evaluate metrics, which may train and cache a domain classifier. */
 const CACHING = new Set(["train", "ablate", "eval"]);

@@ -21,7 +21,8 @@ import { formatMetrics, formatProgress, stderrWriter } from "./progress.ts";
 const HELP = `Usage: deno task train CONFIG [key.path=value ...] [options]
 
 Trains the GAN described by CONFIG (.json, or .ts/.js with a default export) and writes
-config.json, metrics.jsonl, result.json and samples/ to the run directory. Each key.path=value
+config.json, train.jsonl (every logged step), metrics.jsonl (every evaluation), result.json and
+samples/ to the run directory. Each key.path=value
 sets that field of the config (the value read as JSON when it parses, else as a string):
 train.steps=500 loss=hinge 'discriminator.addons=["batch-norm"]'; config.json records them.
 
@@ -31,6 +32,7 @@ Options:
   --threads N        wasm's thread count, 1 to 8 (sets backend.threads)
   --steps N          training steps (overrides train.steps)
   --seed N           random seed (overrides seed)
+  --tensorboard      also write a TensorBoard event file (sets log.tensorboard)
   --plugin P         plugin module, a path or an http(s) URL; repeatable
   --resume           continue from the run directory's last checkpoint, if it has one
   --overwrite        start afresh in a run directory that holds an earlier run, removing its
@@ -46,7 +48,7 @@ export const trainCommand = command({
   flags: {
     string: ["out", "backend", "threads", "steps", "seed"],
     strings: ["plugin"],
-    boolean: ["resume", "overwrite"],
+    boolean: ["resume", "overwrite", "tensorboard"],
   },
   positionals: { name: "CONFIG file", overrides: true },
   run: async (values, [path, ...assignments]) => {
@@ -63,6 +65,7 @@ export const trainCommand = command({
       threads: integerFlag("threads", values.threads),
       steps: integerFlag("steps", values.steps),
       seed: integerFlag("seed", values.seed),
+      tensorboard: values.tensorboard || undefined,
     });
     const config = parseConfig(raw, path);
     const registry = await registryWith([
@@ -95,7 +98,8 @@ export const trainCommand = command({
     if (result.error) console.error(`error: ${explainRefusal(result.error)}`);
     const outputs = runPaths(outDir);
     console.log(`samples: ${outputs.samples}`);
-    console.log(`metrics: ${outputs.metrics}`);
+    console.log(`metrics: ${outputs.train}, ${outputs.metrics}`);
+    if (config.log?.tensorboard) console.log(`tensorboard --logdir ${outDir}`);
     console.log(`result:  ${outputs.result}`);
     return { ok: 0, failed: 2, diverged: 3 }[result.status];
   },

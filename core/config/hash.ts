@@ -49,7 +49,8 @@ export async function hashConfig(config: unknown): Promise<string> {
 /**
  * The hash of an experiment config, which identifies its run and its grid cell: wasm's thread
  * count is left out, since it does not change a step's numbers (the tests check it), so a run
- * resumes, and a grid cell is found again, with another `--threads`.
+ * resumes, and a grid cell is found again, with another `--threads`; so is `log`, which changes
+ * only what is written.
  *
  * @example
  * ```ts

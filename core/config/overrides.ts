@@ -1,7 +1,8 @@
 /**
  * Changes to a config from the command line: the shorthands for its fields (`--backend`,
- * `--threads`, `--seed`, `--steps`) and `key.path=value` overrides of any field, applied to a
- * config as written, before it is parsed, so that a bad value is reported like a bad field.
+ * `--threads`, `--seed`, `--steps`, `--tensorboard`) and `key.path=value` overrides of any
+ * field, applied to a config as written, before it is parsed, so that a bad value is reported
+ * like a bad field.
  *
  * @module
  */
@@ -17,6 +18,8 @@ export interface ConfigOverrides {
   seed?: number;
   /** Replaces `train.steps`. */
   steps?: number;
+  /** Sets `log.tensorboard`. */
+  tensorboard?: boolean;
 }
 
 /**
@@ -37,8 +40,8 @@ export interface ConfigOverrides {
  */
 export function applyOverrides(raw: unknown, overrides: ConfigOverrides): unknown {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
-  const { seed, steps } = overrides;
-  const { train, backend } = raw as { train?: object; backend?: unknown };
+  const { seed, steps, tensorboard } = overrides;
+  const { train, backend, log } = raw as { train?: object; backend?: unknown; log?: object };
   const asObject = (b: unknown) => b !== null && typeof b === "object" ? b : { name: b ?? "auto" };
   let named = backend;
   if (overrides.backend !== undefined) {
@@ -52,6 +55,7 @@ export function applyOverrides(raw: unknown, overrides: ConfigOverrides): unknow
     ...(named !== backend ? { backend: named } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(steps !== undefined ? { train: { ...train, steps } } : {}),
+    ...(tensorboard !== undefined ? { log: { ...log, tensorboard } } : {}),
   };
 }
 

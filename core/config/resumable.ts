@@ -9,8 +9,8 @@ import { backendRequest, type ExperimentConfig } from "./schema.ts";
 /**
  * Whether `config` trains the first `step` steps exactly as `saved` did: the two may differ in
  * `train.steps` (extending a run), in learning-rate decays that start at or after `step`
- * (annealing a run that has plateaued) and in wasm's thread count. Anything else changes the
- * steps already taken.
+ * (annealing a run that has plateaued), in wasm's thread count and in `log`. Anything else
+ * changes the steps already taken.
  *
  * @example
  * ```ts
@@ -34,6 +34,7 @@ export function trainsAlike(saved: ExperimentConfig, config: ExperimentConfig, s
     JSON.stringify({
       ...c,
       backend: backendRequest(c.backend).name,
+      log: undefined,
       train: { ...c.train, steps: 0, optimizer: { ...c.train.optimizer, decay: undefined } },
     });
   const decays = [saved, config].map((c) => c.train.optimizer.decay);

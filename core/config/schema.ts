@@ -204,6 +204,12 @@ export const experimentSchema = z.strictObject({
     embeddingDim: z.int().positive().max(16_384).default(50),
     discriminator: z.enum(["projection", "auxiliary-classifier"]).default("projection"),
   }).optional(),
+  /**
+   * What the run writes beside its own records: with `tensorboard`, a TensorBoard event file of
+   * every logged step's stats, every evaluation's metrics and its picture of samples. It changes
+   * no step: it is not part of the config's hash, and a run resumes with it switched.
+   */
+  log: z.strictObject({ tensorboard: z.boolean().default(false) }).optional(),
   plugins: z.array(z.string().min(1)).default([]),
 });
 

@@ -1,5 +1,7 @@
 /**
- * The run directory, RUN/: config.json, metrics.jsonl, result.json, samples/ (a PNG per
+ * The run directory, RUN/: config.json, train.jsonl (every logged step), metrics.jsonl (every
+ * evaluation), events.out.tfevents.gantry (the same for TensorBoard, with `log.tensorboard`;
+ * it may be kept elsewhere, see `RunRequest.tensorboardDir`), result.json, samples/ (a PNG per
  * evaluation, drawn.png from sampling), checkpoint/ (its format: `checkpoint.ts`), labeled.json
  * (semi-supervised mode) and eval-<dataset>.json (evaluations of the saved run). This module
  * alone knows these files' names and layout and the rules about an earlier run in the
@@ -8,7 +10,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { tfl } from "../../deps.ts";
 import { RunDirectoryError } from "../contract/errors.ts";
 import type { Networks, PluginState } from "../contract/plugin.ts";
@@ -28,16 +30,27 @@ import {
 } from "./checkpoint.ts";
 import type { Optimizers } from "./optimizer_state.ts";
 import { CorruptFileError } from "./corrupt_file.ts";
-import { type MetricsRow, parseRecord, recordJson, type RunResult } from "./run_records.ts";
+import { fileVersionRecord } from "./tensorboard.ts";
+import { metricsEvent, runEvents, sampleEvent, trainEvent } from "./run_events.ts";
+import {
+  type MetricsRow,
+  parseRecord,
+  recordJson,
+  type RunResult,
+  type TrainRow,
+} from "./run_records.ts";
 
 const CONFIG = "config.json";
 const METRICS = "metrics.jsonl";
+const TRAIN = "train.jsonl";
 const RESULT = "result.json";
 const LABELED = "labeled.json";
 const SAMPLES = "samples";
 const CHECKPOINT = "checkpoint";
 const EVALUATION = /^eval-.*\.json$/;
 const STEP_SAMPLE = /^step-\d+\.png$/;
+/** TensorBoard reads every file whose name has "tfevents" in it. */
+const TENSORBOARD = "events.out.tfevents.gantry";
 
 /** What training asks of the directory it is to write into. */
 export interface RunRequest {
@@ -54,6 +67,12 @@ export interface RunRequest {
    * starts afresh (a grid's cells do this); without it, such a checkpoint is refused.
    */
   onUnreadableCheckpoint?(error: UnreadableCheckpointError): void;
+  /**
+   * Where the TensorBoard event file goes when `config.log.tensorboard` is set (default: the run
+   * directory): a grid keeps its cells' in OUT/tensorboard/<label>/, so that TensorBoard names
+   * them by their labels.
+   */
+  tensorboardDir?: string;
 }
 
 /** How a run will start in its directory, decided before anything is built or written. */
@@ -69,10 +88,15 @@ export interface RunPlan {
 export class RunDirectory {
   readonly path: string;
   #metricLines: string[];
+  /** The TensorBoard event file, when the run writes one. */
+  #events?: string;
+  /** The clock time of the last logged step, for the events of its evaluation. */
+  #time = Date.now() / 1000;
 
-  private constructor(path: string, metricLines: string[]) {
+  private constructor(path: string, metricLines: string[], events: string | undefined) {
     this.path = path;
     this.#metricLines = metricLines;
+    this.#events = events;
   }
 
   /**
@@ -82,6 +106,7 @@ export class RunDirectory {
    * asked for, with a {@linkcode RunDirectoryError}, as is a checkpoint that cannot be resumed.
    */
   static async plan(path: string, request: RunRequest): Promise<RunPlan> {
+    const events = join(request.tensorboardDir ?? path, TENSORBOARD);
     const found = request.resume ? await resumable(path, request) : undefined;
     const resume = found === "unreadable" ? undefined : found;
     if (resume) {
@@ -89,7 +114,7 @@ export class RunDirectory {
       return {
         path,
         resume: { step: state.step, checkpoint },
-        open: () => RunDirectory.#open(path, state.step),
+        open: () => RunDirectory.#open(path, state.step, request),
       };
     }
     const previous = await previousRun(path);
@@ -105,17 +130,36 @@ export class RunDirectory {
       open: async () => {
         // An unreadable checkpoint is kept aside, not deleted: it may still be worth a look.
         if (found === "unreadable") await setAside(path);
-        if (previous) await clearRun(path);
-        return await RunDirectory.#open(path, 0);
+        if (previous) await clearRun(path, events);
+        return await RunDirectory.#open(path, 0, request);
       },
     };
   }
 
-  /** Creates the directory; metrics.jsonl keeps its rows up to `resumeStep`. */
-  static async #open(path: string, resumeStep: number): Promise<RunDirectory> {
+  /**
+   * Creates the directory; metrics.jsonl and train.jsonl keep their rows up to `resumeStep`
+   * (train.jsonl is cut back here: the resumed run appends to it), and so does the TensorBoard
+   * event file, written again from them.
+   */
+  static async #open(path: string, resumeStep: number, request: RunRequest): Promise<RunDirectory> {
     await Deno.mkdir(join(path, SAMPLES), { recursive: true });
-    const rows = resumeStep > 0 ? await metricLines(path) : [];
-    return new RunDirectory(path, rows.filter((line) => parseRecord(line).step <= resumeStep));
+    const wanted = request.config.log?.tensorboard ?? false;
+    const events = join(request.tensorboardDir ?? path, TENSORBOARD);
+    if (wanted) await Deno.mkdir(dirname(events), { recursive: true });
+    if (resumeStep === 0) {
+      if (wanted) await writeFileAtomic(events, fileVersionRecord(Date.now() / 1000));
+      return new RunDirectory(path, [], wanted ? events : undefined);
+    }
+    const upTo = (lines: string[]) => lines.filter((line) => parseRecord(line).step <= resumeStep);
+    const trainLines = upTo(await recordLines(join(path, TRAIN)));
+    await writeFileAtomic(join(path, TRAIN), trainLines.map((line) => line + "\n").join(""));
+    const metricLines = upTo(await recordLines(join(path, METRICS)));
+    if (wanted || await exists(events)) {
+      const samples = (await readSamplePngs(path)).filter((sample) => sample.step <= resumeStep);
+      const train = trainLines.map(parseRecord);
+      await writeFileAtomic(events, runEvents(train, metricLines.map(parseRecord), samples));
+    }
+    return new RunDirectory(path, metricLines, wanted ? events : undefined);
   }
 
   /** The last row of metrics.jsonl, if any (a resumed run's latest evaluation). */
@@ -144,15 +188,32 @@ export class RunDirectory {
   }
 
   /** Adds one row to metrics.jsonl (rewriting it atomically: it is small). */
-  appendMetrics(row: MetricsRow): Promise<void> {
+  async appendMetrics(row: MetricsRow): Promise<void> {
     this.#metricLines.push(recordJson(row));
-    return writeFileAtomic(join(this.path, METRICS), this.#metricLines.join("\n") + "\n");
+    await writeFileAtomic(join(this.path, METRICS), this.#metricLines.join("\n") + "\n");
+    await this.#appendEvent(() => metricsEvent(this.#time, row));
+  }
+
+  /**
+   * Appends one row to train.jsonl. Appended, not rewritten, as it grows long: a run killed
+   * mid-write leaves a torn last line, which readers skip and a resume cuts away.
+   */
+  async appendTrainRow(row: TrainRow): Promise<void> {
+    await Deno.writeTextFile(join(this.path, TRAIN), recordJson(row) + "\n", { append: true });
+    this.#time = row.time;
+    await this.#appendEvent(() => trainEvent(row));
+  }
+
+  /** Appends an event to the TensorBoard file, when the run writes one. */
+  async #appendEvent(record: () => Uint8Array): Promise<void> {
+    if (this.#events) await Deno.writeFile(this.#events, record(), { append: true });
   }
 
   /** Writes samples/step-NNNNNN.png and returns its path. */
   async writeSamples(step: number, png: Uint8Array): Promise<string> {
     const path = join(this.path, SAMPLES, `step-${String(step).padStart(6, "0")}.png`);
     await writeFileAtomic(path, png);
+    await this.#appendEvent(() => sampleEvent(this.#time, step, png));
     return path;
   }
 
@@ -206,8 +267,8 @@ async function previousRun(path: string): Promise<string | undefined> {
   });
   if (state === "unreadable") return "a checkpoint that cannot be read";
   if (state) return `a run checkpointed at step ${state.step}`;
-  for (const name of [RESULT, METRICS]) {
-    if (await Deno.stat(join(path, name)).then(() => true, () => false)) {
+  for (const name of [RESULT, METRICS, TRAIN]) {
+    if (await exists(join(path, name))) {
       return `an earlier run's ${name}`;
     }
   }
@@ -226,11 +287,17 @@ async function setAside(path: string): Promise<void> {
   }
 }
 
-/** Removes an earlier run's outputs from `path`, leaving anything else there alone. */
-async function clearRun(path: string): Promise<void> {
+/**
+ * Removes an earlier run's outputs from `path` (and its TensorBoard file `events`), leaving
+ * anything else there alone.
+ */
+async function clearRun(path: string, events: string): Promise<void> {
   await removeCheckpoint(join(path, CHECKPOINT));
+  await Deno.remove(events).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
   for await (const entry of Deno.readDir(path)) {
-    if ([RESULT, METRICS, LABELED].includes(entry.name) || EVALUATION.test(entry.name)) {
+    if ([RESULT, METRICS, TRAIN, LABELED].includes(entry.name) || EVALUATION.test(entry.name)) {
       await Deno.remove(join(path, entry.name), { recursive: true });
     }
   }
@@ -241,12 +308,26 @@ async function clearRun(path: string): Promise<void> {
   }
 }
 
-async function metricLines(runDir: string): Promise<string[]> {
-  const text = await Deno.readTextFile(join(runDir, METRICS)).catch((error) => {
+function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then(() => true, () => false);
+}
+
+/**
+ * The whole lines of a JSONL record file (none when it is missing): a line that does not parse,
+ * torn by a run killed as it wrote, is skipped.
+ */
+async function recordLines(path: string): Promise<string[]> {
+  const text = await Deno.readTextFile(path).catch((error) => {
     if (error instanceof Deno.errors.NotFound) return "";
     throw error;
   });
-  return text.split("\n").filter((line) => line.trim());
+  return text.split("\n").filter((line) => {
+    try {
+      return line.trim() !== "" && typeof parseRecord(line).step === "number";
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Where a run's outputs are, for a user to open; `drawn` is where sampling writes. */
@@ -254,6 +335,7 @@ export function runPaths(runDir: string) {
   return {
     samples: join(runDir, SAMPLES),
     metrics: join(runDir, METRICS),
+    train: join(runDir, TRAIN),
     result: join(runDir, RESULT),
     drawn: join(runDir, SAMPLES, "drawn.png"),
   };
@@ -342,22 +424,33 @@ export async function loadGenerator(runDir: string): Promise<tfl.LayersModel> {
 
 /** The rows of the saved run's metrics.jsonl (none when it has none). */
 export async function readMetricsRows(runDir: string): Promise<MetricsRow[]> {
-  return (await metricLines(runDir)).map((line) => parseRecord(line));
+  return (await recordLines(join(runDir, METRICS))).map((line) => parseRecord(line));
 }
 
-/** The newest sample image the run wrote at an evaluation, if any. */
-export async function lastSamplePng(runDir: string): Promise<Uint8Array | undefined> {
+/** The rows of the saved run's train.jsonl, every logged step (none when it has none). */
+export async function readTrainRows(runDir: string): Promise<TrainRow[]> {
+  return (await recordLines(join(runDir, TRAIN))).map((line) => parseRecord(line));
+}
+
+/** The sample images the run wrote at its evaluations, in step order (none when it has none). */
+export async function readSamplePngs(
+  runDir: string,
+): Promise<{ step: number; png: Uint8Array }[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(join(runDir, SAMPLES))) {
       if (STEP_SAMPLE.test(entry.name)) names.push(entry.name);
     }
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-  const newest = names.sort().at(-1);
-  return newest ? await Deno.readFile(join(runDir, SAMPLES, newest)) : undefined;
+  return await Promise.all(
+    names.sort().map(async (name) => ({
+      step: Number(name.match(/\d+/)![0]),
+      png: await Deno.readFile(join(runDir, SAMPLES, name)),
+    })),
+  );
 }
 
 /** Writes eval-<dataset>.json, what an evaluation of the saved run found; returns its path. */

@@ -7,8 +7,9 @@ import { hashConfig } from "../config/hash.ts";
 import { type ExperimentInput, parseConfig } from "../config/schema.ts";
 import { saveCheckpoint } from "./checkpoint.ts";
 import {
-  lastSamplePng,
   readMetricsRows,
+  readSamplePngs,
+  readTrainRows,
   RunDirectory,
   runPaths,
   writeEvaluation,
@@ -76,10 +77,11 @@ Deno.test("a new directory starts afresh; opening creates it with samples/", asy
   assert.equal(sample, join(dir, "samples", "step-000010.png"));
   assert.deepEqual(names(dir), ["config.json", "metrics.jsonl", "samples"]);
   assert.deepEqual((await readMetricsRows(dir)).map((row) => row.modes), [3]);
-  assert.deepEqual(await lastSamplePng(dir), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(await readSamplePngs(dir), [{ step: 10, png: new Uint8Array([1, 2, 3]) }]);
   assert.deepEqual(runPaths(dir), {
     samples: join(dir, "samples"),
     metrics: join(dir, "metrics.jsonl"),
+    train: join(dir, "train.jsonl"),
     result: join(dir, "result.json"),
     drawn: join(dir, "samples", "drawn.png"),
   });
@@ -163,6 +165,32 @@ Deno.test("a resumed directory keeps metrics.jsonl up to the checkpoint's step",
   const path = await writeEvaluation(dir, "mnist", { metrics: { modes: 8 } });
   assert.equal(path, join(dir, "eval-mnist.json"));
   assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), { metrics: { modes: 8 } });
+});
+
+Deno.test("a resumed directory cuts train.jsonl back to the checkpoint, torn line and all", async () => {
+  const dir = await checkpointed(20);
+  const row = (step: number) => ({
+    step,
+    dLoss: 1,
+    gLoss: 1,
+    dReal: 0.5,
+    dFake: 0.5,
+    lr: 0.001,
+    stepsPerSecond: 10,
+    time: 1e9 + step,
+  });
+  // A run killed at step 35 as it wrote its row: the line is torn.
+  const lines = [10, 20, 30].map((step) => JSON.stringify(row(step)));
+  await Deno.writeTextFile(join(dir, "train.jsonl"), lines.join("\n") + '\n{"step":35,"dLo');
+  assert.deepEqual((await readTrainRows(dir)).map((r) => r.step), [10, 20, 30]);
+  const directory = await (await RunDirectory.plan(dir, { ...await request(), resume: true }))
+    .open();
+  assert.equal(
+    await Deno.readTextFile(join(dir, "train.jsonl")),
+    lines.slice(0, 2).join("\n") + "\n",
+  );
+  await directory.appendTrainRow(row(30));
+  assert.deepEqual(await readTrainRows(dir), [row(10), row(20), row(30)]);
 });
 
 Deno.test("resume without a checkpoint starts afresh, clearing an earlier run's outputs", async () => {

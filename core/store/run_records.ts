@@ -6,7 +6,7 @@
 import type { BackendInfo } from "../backend/select.ts";
 
 /** The numbers a run reports at a logging step. */
-export interface StepStats {
+export type StepStats = {
   step: number;
   dLoss: number;
   gLoss: number;
@@ -14,7 +14,7 @@ export interface StepStats {
   dReal: number;
   /** Mean D(G(z)) on the last generated batch. */
   dFake: number;
-}
+};
 
 /** The keys of {@linkcode StepStats}: the training stats that lead every metrics.jsonl row. */
 export const STEP_STATS: readonly (keyof StepStats)[] = [
@@ -24,6 +24,22 @@ export const STEP_STATS: readonly (keyof StepStats)[] = [
   "dReal",
   "dFake",
 ];
+
+/**
+ * One line of train.jsonl, written at every logged step: the step's stats, the learning rate
+ * and the clock (speed since the previous logged step, Unix time in seconds).
+ */
+export type TrainRow = StepStats & {
+  lr: number;
+  stepsPerSecond: number;
+  time: number;
+};
+
+/**
+ * The fields of a {@linkcode TrainRow} read off the clock: they differ between two runs that are
+ * otherwise identical (an uninterrupted run and a resumed one, say).
+ */
+export const CLOCK_FIELDS: readonly (keyof TrainRow)[] = ["stepsPerSecond", "time"];
 
 /** One line of metrics.jsonl: the step's stats, then each metric's numbers. */
 export type MetricsRow = StepStats & Record<string, number>;

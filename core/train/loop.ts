@@ -18,6 +18,8 @@ import { sampleLabeled, supervisedLoss } from "./semi_supervised.ts";
 
 /** Progress of a run, reported every `train.logEvery` steps. */
 export interface Progress extends StepStats {
+  /** The learning rate of the step (both players'). */
+  lr: number;
   steps: number;
   stepsPerSecond: number;
   etaSeconds: number;
@@ -27,8 +29,11 @@ export interface Progress extends StepStats {
 export interface LoopHooks {
   /** After every step. */
   onStep?(step: number): void;
-  /** Every `train.logEvery` steps, at evaluations, at checkpoints and at the last step. */
-  onProgress?(progress: Progress): void;
+  /**
+   * Every `train.logEvery` steps, at evaluations, at checkpoints and at the last step (awaited
+   * before the step's evaluation).
+   */
+  onProgress?(progress: Progress): void | Promise<void>;
   /** Every `evaluate.every` steps and at the last step, with the step's stats. */
   evaluate?(stats: StepStats): Promise<void>;
   /** Every `train.checkpointEvery` steps and at the last step, after any evaluation. */
@@ -77,8 +82,9 @@ export async function trainSteps(
     const now = performance.now();
     const stepsPerSecond = (step - lastReport.step) / ((now - lastReport.time) / 1000);
     lastReport = { time: now, step };
-    hooks.onProgress?.({
+    await hooks.onProgress?.({
       ...stats,
+      lr,
       steps,
       stepsPerSecond,
       etaSeconds: (steps - step) / stepsPerSecond,

@@ -44,7 +44,7 @@ async function runLoop(input: Partial<ExperimentInput>, firstStep = 1) {
   try {
     const outcome = await trainSteps(run, optimizers, firstStep, {
       onStep: (step) => seen.steps.push(step),
-      onProgress: (progress) => seen.progress.push(progress),
+      onProgress: (progress) => void seen.progress.push(progress),
       evaluate: (stats) => {
         hooks.push(`evaluate ${stats.step}`);
         return Promise.resolve(void seen.evaluated.push(stats));

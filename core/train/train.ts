@@ -13,7 +13,7 @@ import { hashExperiment } from "../config/hash.ts";
 import { backendRequest, type ExperimentConfig, type ExperimentInput } from "../config/schema.ts";
 import type { Optimizers } from "../store/optimizer_state.ts";
 import { RunDirectory } from "../store/run_directory.ts";
-import { metricsOf, type MetricsRow, type RunResult } from "../store/run_records.ts";
+import { metricsOf, type MetricsRow, type RunResult, type TrainRow } from "../store/run_records.ts";
 import { buildRun, type Run } from "./build.ts";
 import { type Progress, trainSteps } from "./loop.ts";
 import { evaluationRow } from "./measure.ts";
@@ -47,6 +47,11 @@ export interface TrainOptions {
    * run starts afresh, instead of being refused (a grid's cells do this).
    */
   onUnreadableCheckpoint?(error: Error): void;
+  /**
+   * Where the TensorBoard event file goes with `log.tensorboard` (default: `outDir`); a grid's
+   * cells go to OUT/tensorboard/<label>/.
+   */
+  tensorboardDir?: string;
   /** Called after every step (tests use it to watch memory). */
   onStep?(step: number): void;
 }
@@ -94,6 +99,7 @@ export async function trainExperiment(
         resume: options.resume,
         onUnreadableCheckpoint: options.onUnreadableCheckpoint,
         overwrite: options.overwrite,
+        tensorboardDir: options.tensorboardDir,
       })
       : undefined;
     let seconds = 0;
@@ -155,7 +161,10 @@ async function trainRun(
         sofar.step = step;
         options.onStep?.(step);
       },
-      onProgress: options.onProgress,
+      async onProgress(progress) {
+        options.onProgress?.(progress);
+        await directory?.appendTrainRow(trainRow(progress));
+      },
       async evaluate(stats) {
         const row = await evaluationRow(run, stats);
         if (directory) await writeEvaluation(directory, run, row);
@@ -181,6 +190,12 @@ async function trainRun(
     await directory?.writeResult(failed);
     return failed;
   }
+}
+
+/** A logged step's line of train.jsonl. */
+function trainRow(progress: Progress): TrainRow {
+  const { step, dLoss, gLoss, dReal, dFake, lr, stepsPerSecond } = progress;
+  return { step, dLoss, gLoss, dReal, dFake, lr, stepsPerSecond, time: Date.now() / 1000 };
 }
 
 /** Writes an evaluation's row to metrics.jsonl and its picture of samples to samples/. */
