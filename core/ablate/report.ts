@@ -6,7 +6,7 @@
  */
 import { writeFileAtomic } from "../store/atomic.ts";
 import { readMetricsRows, readSamplePngs, readTrainRows } from "../store/run_directory.ts";
-import { cellDir, gridFiles, readGridRecord } from "./grid_directory.ts";
+import { cellDir, gridFiles, type GridRecord, readGridRecord } from "./grid_directory.ts";
 import { renderReport, type ReportCell } from "./report_html.ts";
 import { readResults, type ResultLine } from "./results.ts";
 import {
@@ -113,7 +113,7 @@ export async function writeReport(
 }
 
 /** A cell of a grid.json, to be shown before it has finished. */
-type PlannedCell = NonNullable<Awaited<ReturnType<typeof readGridRecord>>>["cells"][number];
+type PlannedCell = GridRecord["cells"][number];
 
 /**
  * The report's combinations in the grid's order, each with its seeds: finished cells with their

@@ -106,7 +106,6 @@ export class RunDirectory {
    * asked for, with a {@linkcode RunDirectoryError}, as is a checkpoint that cannot be resumed.
    */
   static async plan(path: string, request: RunRequest): Promise<RunPlan> {
-    const events = join(request.tensorboardDir ?? path, TENSORBOARD);
     const found = request.resume ? await resumable(path, request) : undefined;
     const resume = found === "unreadable" ? undefined : found;
     if (resume) {
@@ -130,7 +129,7 @@ export class RunDirectory {
       open: async () => {
         // An unreadable checkpoint is kept aside, not deleted: it may still be worth a look.
         if (found === "unreadable") await setAside(path);
-        if (previous) await clearRun(path, events);
+        if (previous) await clearRun(path, eventsPath(path, request));
         return await RunDirectory.#open(path, 0, request);
       },
     };
@@ -144,7 +143,7 @@ export class RunDirectory {
   static async #open(path: string, resumeStep: number, request: RunRequest): Promise<RunDirectory> {
     await Deno.mkdir(join(path, SAMPLES), { recursive: true });
     const wanted = request.config.log?.tensorboard ?? false;
-    const events = join(request.tensorboardDir ?? path, TENSORBOARD);
+    const events = eventsPath(path, request);
     if (wanted) await Deno.mkdir(dirname(events), { recursive: true });
     if (resumeStep === 0) {
       if (wanted) await writeFileAtomic(events, fileVersionRecord(Date.now() / 1000));
@@ -306,6 +305,11 @@ async function clearRun(path: string, events: string): Promise<void> {
   for await (const entry of Deno.readDir(samples)) {
     if (STEP_SAMPLE.test(entry.name)) await Deno.remove(join(samples, entry.name));
   }
+}
+
+/** Where the run's TensorBoard event file goes. */
+function eventsPath(path: string, request: RunRequest): string {
+  return join(request.tensorboardDir ?? path, TENSORBOARD);
 }
 
 function exists(path: string): Promise<boolean> {
