@@ -6,6 +6,7 @@
  */
 import { writeFileAtomic } from "../store/atomic.ts";
 import { readMetricsRows, readSamplePngs, readTrainRows } from "../store/run_directory.ts";
+import type { TrainRow } from "../store/run_records.ts";
 import { cellDir, gridFiles, type GridRecord, readGridRecord } from "./grid_directory.ts";
 import { renderReport, type ReportCell } from "./report_html.ts";
 import { readResults, type ResultLine } from "./results.ts";
@@ -131,6 +132,8 @@ async function reportCells(
     seed: number;
     status: string;
     runDir: string;
+    /** Its train.jsonl, when already read. */
+    train?: TrainRow[];
   }[] = [...finished.values()].map(({ line, dir }) => ({
     ...line,
     runDir: cellDir(dir, line.cellId),
@@ -138,25 +141,26 @@ async function reportCells(
   for (const [id, { cell, dirs }] of planned) {
     if (finished.has(id) || !cell.overrides || cell.seed === undefined) continue;
     const runDirs = dirs.map((dir) => cellDir(dir, id));
-    const logged = await Promise.all(runDirs.map(async (d) => (await readTrainRows(d)).length));
-    const at = logged.findIndex((n) => n > 0);
+    const logged = await Promise.all(runDirs.map(readTrainRows));
+    const at = Math.max(logged.findIndex((rows) => rows.length > 0), 0);
     members.push({
       index: cell.index,
       label: cell.label,
       overrides: cell.overrides,
       seed: cell.seed,
-      runDir: runDirs[Math.max(at, 0)],
-      status: at >= 0 ? "unfinished" : "pending",
+      runDir: runDirs[at],
+      status: logged[at].length ? "unfinished" : "pending",
+      train: logged[at],
     });
   }
   members.sort((a, b) => a.index - b.index);
   const combinations = Map.groupBy(members, (member) => groupKey(member));
   return await Promise.all([...combinations.values()].map(async (seeds) => ({
     label: combinationLabel(seeds[0].label) || "(base)",
-    runs: await Promise.all(seeds.map(async ({ seed, status, runDir }) => ({
+    runs: await Promise.all(seeds.map(async ({ seed, status, runDir, train }) => ({
       seed,
       status,
-      train: await readTrainRows(runDir),
+      train: train ?? await readTrainRows(runDir),
       metrics: await readMetricsRows(runDir),
       samples: await readSamplePngs(runDir),
     }))),

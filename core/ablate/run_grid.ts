@@ -109,8 +109,7 @@ export async function runGrid(
 ): Promise<ResultLine[]> {
   const resultsPath = gridFiles(options.outDir).results;
   await writeGridRecord(options.outDir, grid, cells);
-  const refreshReport = () => writeLiveReport(options);
-  await refreshReport();
+  await writeLiveReport(options);
   const done = new Set((await readResults(resultsPath)).map((line) => line.cellId));
   const mine = shardCells(cells, options.shard);
   const pending = mine.filter((cell) => !done.has(cell.id));
@@ -163,7 +162,7 @@ export async function runGrid(
     );
     await appendResult(resultsPath, line);
     options.onEvent?.({ type: "done", cell, result: line });
-    await refreshReport();
+    await writeLiveReport(options);
     return !workerDied;
   };
   const lane = async () => {
