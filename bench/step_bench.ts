@@ -151,6 +151,8 @@ async function bench(name: string, model: Model): Promise<void> {
       // on wasm and cpu the kernels run synchronously anyway. The cost is one 4-scalar read per
       // window.
       logEvery: STEPS,
+      // Checkpoints (free without an outDir) would report progress between the windows' marks.
+      checkpointEvery: TOTAL,
       optimizer: { name: "adam", lr: model.lr, beta1: 0.5 },
     },
     // The engine still evaluates at the last step; with no metrics and no outDir that is free.

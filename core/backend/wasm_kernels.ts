@@ -1,14 +1,8 @@
 /**
  * Kernel fixes for tfjs-backend-wasm 4.22, registered once when a run picks the wasm backend.
  *
- * Matrix products with `transposeA` or `transposeB` take a slow path in the wasm backend
- * (measured: 20x slower than transposing first, 114 ms vs 6 ms for a 784×128 by 128×512
- * product), and every gradient of a dense layer is such a product. The wrapped kernels
- * transpose explicitly, then run the fast untransposed product. For a·bᵀ with a large b (the
- * input gradient dy·Wᵀ of a dense layer), transposing b costs more than the product: they
- * compute (b·aᵀ)ᵀ instead, transposing a and the result (2–4x faster for MNIST-sized layers).
- * XNNPACK sums every output over the shared axis in order either way: the results are the same
- * bits (tested).
+ * Matrix products run through `wasm_matmul.ts` (gantry's own kernel for small ones, transposed
+ * operands off wasm's slow loop).
  *
  * The wasm backend also has no `Conv2DBackpropFilter` kernel, so the gradient of conv2d (and of
  * conv2dTranspose, which uses the same kernel with x and dy in swapped roles) with respect to its
@@ -27,60 +21,13 @@
 import { tf } from "../../deps.ts";
 import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
 import { LEAKY_RELU_GRAD } from "./gradients.ts";
+import { makeMatMul } from "./wasm_matmul.ts";
 import { registerMinibatchCloseness } from "./minibatch_closeness.ts";
 import { type ConvGradientAttrs, type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { WASM_OPTIMIZER_KERNELS } from "./wasm_optimizer_kernels.ts";
 import { simdKernels } from "./wasm_simd.ts";
 
 let registered = false;
-
-/** Swaps the last two axes of `x` with the backend's own Transpose kernel. */
-function transposeLastTwo(
-  transpose: KernelFunc,
-  x: tf.TensorInfo,
-  backend: tf.KernelBackend,
-): tf.TensorInfo {
-  const rank = x.shape.length;
-  const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
-  return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
-}
-
-const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-
-/**
- * Whether a·bᵀ is cheaper as (b·aᵀ)ᵀ: a single product (no batch) whose b holds at least as many
- * elements as a and the result together, the elements each way transposes.
- */
-function swapsCheaper(a: tf.TensorInfo, b: tf.TensorInfo): boolean {
-  const single = (t: tf.TensorInfo) => t.shape.slice(0, -2).every((d) => d === 1);
-  const out = size(a) / a.shape.at(-1)! * b.shape.at(-2)!;
-  return single(a) && single(b) && size(b) >= size(a) + out;
-}
-
-/** a·bᵀ as (b·aᵀ)ᵀ, with the untransposed product. */
-function swappedProduct(
-  product: KernelFunc,
-  transpose: KernelFunc,
-  a: tf.TensorInfo,
-  b: tf.TensorInfo,
-  backend: tf.KernelBackend,
-): tf.TensorInfo {
-  const aT = transposeLastTwo(transpose, a, backend);
-  try {
-    const outT = product({
-      inputs: { a: b, b: aT },
-      backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as tf.TensorInfo;
-    try {
-      return transposeLastTwo(transpose, outT, backend);
-    } finally {
-      backend.disposeData(outT.dataId);
-    }
-  } finally {
-    backend.disposeData(aT.dataId);
-  }
-}
 
 interface Conv2DBackpropFilterAttrs extends ConvGradientAttrs {
   filterShape: [number, number, number, number];
@@ -284,34 +231,12 @@ function makeAxisRunReduction(name: "Sum" | "Mean"): KernelFunc {
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const transpose = wasmKernel("Transpose");
-  for (const name of ["BatchMatMul", "_FusedMatMul"]) {
+  for (const name of ["BatchMatMul", "_FusedMatMul"] as const) {
     const config = tf.getKernel(name, "wasm")!;
-    const original = wasmKernel(name);
+    const kernelFunc = makeMatMul(name);
     tf.unregisterKernel(name, "wasm");
     // Keeps the original setupFunc, which binds the wasm function when the backend starts.
-    tf.registerKernel({
-      ...config,
-      kernelFunc: (({ inputs, backend, attrs }) => {
-        const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-        if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
-        if (name === "BatchMatMul" && !transposeA && swapsCheaper(inputs.a, inputs.b)) {
-          return swappedProduct(original, transpose, inputs.a, inputs.b, backend);
-        }
-        const a = transposeA ? transposeLastTwo(transpose, inputs.a, backend) : inputs.a;
-        const b = transposeB ? transposeLastTwo(transpose, inputs.b, backend) : inputs.b;
-        try {
-          return original({
-            inputs: { ...inputs, a, b },
-            backend,
-            attrs: { ...attrs, transposeA: false, transposeB: false },
-          });
-        } finally {
-          if (a !== inputs.a) backend.disposeData(a.dataId);
-          if (b !== inputs.b) backend.disposeData(b.dataId);
-        }
-      }) as KernelFunc as unknown as tf.KernelFunc,
-    });
+    tf.registerKernel({ ...config, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
   const backpropInput = makeConv2DBackpropInput(wasmKernel);
   tf.unregisterKernel("Conv2DBackpropInput", "wasm");

@@ -1,13 +1,13 @@
 /**
- * gantry's elementwise wasm kernels (the optimizer updates, leaky ReLU and its gradient, sums
- * over leading axes) as
- * 128-bit SIMD WebAssembly, run in tfjs-backend-wasm's own memory: four float32 lanes an
- * instruction where a JavaScript loop computes in float64 and rounds every step (measured: Adam
- * at 1.7 ns an element here, 12 in JavaScript, 6.8 through tfjs's 14 kernels). The module is
- * assembled here, byte by byte, from the instruction lists below, and imports the backend's
- * memory. Its `f32x4` operations are IEEE float32, as XNNPACK's are, applied in tfjs's order, so
- * the results are bit for bit tfjs's. Each function does `n4` blocks of four floats; the caller
- * does the last `n % 4` elements.
+ * gantry's wasm kernels (the optimizer updates, leaky ReLU and its gradient, sums over leading
+ * axes, minibatch discrimination's closeness, small matrix products) as 128-bit SIMD
+ * WebAssembly, run in tfjs-backend-wasm's own memory: four float32 lanes an instruction where a
+ * JavaScript loop computes in float64 and rounds every step (measured: Adam at 1.7 ns an element
+ * here, 12 in JavaScript, 6.8 through tfjs's 14 kernels). The module is assembled here, byte by
+ * byte, from the instruction lists below, and imports the backend's memory. Its `f32x4`
+ * operations are IEEE float32, as XNNPACK's are, applied in tfjs's order, so the results are bit
+ * for bit tfjs's. Each elementwise function does `n4` blocks of four floats; the caller does the
+ * last `n % 4` elements.
  *
  * @module
  */
@@ -77,6 +77,24 @@ export interface SimdKernels {
     kernels: number,
     dims: number,
     blocks: number,
+  ): void;
+  /**
+   * c = a·b (+ bias), c [m, n] and b [k, n] row-major, a's element (i, k) at byte
+   * `a + i·aRow + k·aStep` (so a may be transposed); each output is the float32 sum over k in
+   * order, starting from the bias when `biased` (else 0), one multiply then one add a term, as
+   * XNNPACK's fully connected operator computes it.
+   */
+  matMul(
+    a: number,
+    b: number,
+    bias: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    aRow: number,
+    aStep: number,
+    biased: number,
   ): void;
 }
 
@@ -176,9 +194,12 @@ function columnSums() {
   return { type: [0x60, ...vec(Array(5).fill([I32])), 0], body: [...leb(body.length), ...body] };
 }
 
-/** A function of `params` i32 parameters with `ints` i32 and `vectors` v128 locals after them. */
-function func(params: number, ints: number, vectors: number, body: number[]) {
-  const locals = vec([[...leb(ints), I32], [...leb(vectors), V128]]);
+/**
+ * A function of `params` i32 parameters with `ints` i32, `vectors` v128 and `floats` f32 locals
+ * after them.
+ */
+function func(params: number, ints: number, vectors: number, body: number[], floats = 0) {
+  const locals = vec([[...leb(ints), I32], [...leb(vectors), V128], [...leb(floats), F32]]);
   const code = [...locals, ...body, 0x0b];
   return {
     type: [0x60, ...vec(Array(params).fill([I32])), 0],
@@ -296,6 +317,117 @@ function closenessGrad() {
   ]);
 }
 
+/** `while (condition) body`: `condition` leaves an i32 on the stack. */
+// deno-fmt-ignore
+const whileLoop = (condition: number[], body: number[]) => [
+  0x02, 0x40, 0x03, 0x40, ...condition, 0x45, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b,
+];
+/** `if (condition) then else otherwise`, with a value of `type` (0x40: none). */
+const ifElse = (condition: number[], type: number, then: number[], otherwise: number[] = []) => [
+  ...condition,
+  0x04,
+  type,
+  ...then,
+  ...(otherwise.length ? [0x05, ...otherwise] : []),
+  0x0b,
+];
+const [i32Sub, i32Eq, i32LeU, i32LtU, f32Add, f32Mul] = [0x6b, 0x46, 0x4d, 0x49, 0x92, 0x94];
+const memarg = (align: number, offset: number) => [align, ...leb(offset)];
+const loadAt = (offset: number) => [...simd(0x00), ...memarg(4, offset)];
+const storeAt = (offset: number) => [...simd(0x0b), ...memarg(4, offset)];
+const [f32Load, f32Store, splatLoad] = [[0x2a, 2, 0], [0x38, 2, 0], [...simd(0x09), 2, 0]];
+
+/**
+ * See `SimdKernels.matMul`. Tiles of 4 rows (then the 1–3 left) by 8 columns (then 4, then
+ * one at a time as scalars), each summed over k in registers: an A element is splatted across
+ * the lanes and multiplied by a row of B's tile.
+ */
+function matMul() {
+  const [a, b, bias, c, m, n, k, aRow, aStep, biased] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [i, jb, kk, pa, pb, paRow, pcRow, nBytes] = [10, 11, 12, 13, 14, 15, 16, 17];
+  const aRows = [-1, 7, 18, 19]; // bytes from row i to row i + r of A (r·aRow; aRow is param 7)
+  const cRows = [-1, 17, 20, 21]; // and of C (r·nBytes)
+  const acc = (r: number, h: number) => 22 + 2 * r + h;
+  const [bv, av] = [(h: number) => 30 + h, 32];
+  const [sacc, sb] = [(r: number) => 33 + r, 37];
+  const plus = (base: number, rows: number[], r: number) =>
+    r ? [...get(base), ...get(rows[r]), i32Add] : get(base);
+  const tile = (rows: number, vectors: number) => {
+    const width = vectors ? 16 * vectors : 4;
+    const hs = [...Array(Math.max(vectors, 1)).keys()];
+    const rs = [...Array(rows).keys()];
+    const biasAt = [...get(bias), ...get(jb), i32Add];
+    // deno-fmt-ignore
+    const start = vectors
+      ? hs.flatMap((h) => [
+        ...ifElse(get(biased), V128, [...biasAt, ...loadAt(16 * h)], zero), ...set(bv(h)),
+        ...rs.flatMap((r) => [...get(bv(h)), ...set(acc(r, h))]),
+      ])
+      : [
+        ...ifElse(get(biased), F32, [...biasAt, ...f32Load], [0x43, 0, 0, 0, 0]), ...set(sb),
+        ...rs.flatMap((r) => [...get(sb), ...set(sacc(r))]),
+      ];
+    // deno-fmt-ignore
+    const term = vectors
+      ? [
+        ...hs.flatMap((h) => [...get(pb), ...loadAt(16 * h), ...set(bv(h))]),
+        ...rs.flatMap((r) => [
+          ...plus(pa, aRows, r), ...splatLoad, ...set(av),
+          ...hs.flatMap((h) => [
+            ...get(acc(r, h)), ...get(av), ...get(bv(h)), ...mul, ...add, ...set(acc(r, h)),
+          ]),
+        ]),
+      ]
+      : [
+        ...get(pb), ...f32Load, ...set(sb),
+        ...rs.flatMap((r) => [
+          ...get(sacc(r)), ...plus(pa, aRows, r), ...f32Load, ...get(sb), f32Mul, f32Add,
+          ...set(sacc(r)),
+        ]),
+      ];
+    // deno-fmt-ignore
+    const finish = rs.flatMap((r) => hs.flatMap((h) => [
+      ...plus(pcRow, cRows, r), ...get(jb), i32Add,
+      ...(vectors ? [...get(acc(r, h)), ...storeAt(16 * h)] : [...get(sacc(r)), ...f32Store]),
+    ]));
+    // deno-fmt-ignore
+    return [
+      ...start,
+      ...copy(pa, paRow), ...get(b), ...get(jb), i32Add, ...set(pb), ...reset(kk),
+      ...counted(kk, k, [...term, ...increase(pa, aStep), ...increase(pb, nBytes)]),
+      ...finish,
+      ...get(jb), i32Const, ...leb(width), i32Add, ...set(jb),
+    ];
+  };
+  /** Whether `width` more bytes of the row fit: jb + width ≤ nBytes. */
+  // deno-fmt-ignore
+  const fits = (width: number) => [
+    ...get(jb), i32Const, ...leb(width), i32Add, ...get(nBytes), i32LeU,
+  ];
+  const rowBlock = (rows: number) => [
+    ...reset(jb),
+    ...whileLoop(fits(32), tile(rows, 2)),
+    ...ifElse(fits(16), 0x40, tile(rows, 1)),
+    ...whileLoop([...get(jb), ...get(nBytes), i32LtU], tile(rows, 0)),
+  ];
+  const left = (r: number) => [...get(m), ...get(i), i32Sub, i32Const, r, i32Eq];
+  const times = (x: number, r: number) => [...get(x), i32Const, r, i32Mul];
+  // deno-fmt-ignore
+  return func(10, 12, 11, [
+    ...get(n), i32Const, 2, i32Shl, ...set(nBytes),
+    ...times(aRow, 2), ...set(aRows[2]), ...times(aRow, 3), ...set(aRows[3]),
+    ...times(nBytes, 2), ...set(cRows[2]), ...times(nBytes, 3), ...set(cRows[3]),
+    ...copy(paRow, a), ...copy(pcRow, c), ...reset(i),
+    ...whileLoop([...get(i), i32Const, 4, i32Add, ...get(m), i32LeU], [
+      ...rowBlock(4),
+      ...get(i), i32Const, 4, i32Add, ...set(i),
+      ...get(paRow), ...times(aRow, 4), i32Add, ...set(paRow),
+      ...get(pcRow), ...times(nBytes, 4), i32Add, ...set(pcRow),
+    ]),
+    ...ifElse(left(3), 0x40, rowBlock(3), ifElse(left(2), 0x40, rowBlock(2), ifElse(left(1), 0x40, rowBlock(1)))),
+  ], 5);
+}
+
 // Parameters: pointers first (as numbered in each comment), then n4, then the scalars.
 // deno-fmt-ignore
 const FUNCTIONS = {
@@ -329,6 +461,8 @@ const FUNCTIONS = {
   // mT minus n kernels dims blocks; mT dy e first second n kernels dims blocks
   closenessDistances: closenessDistances(),
   closenessGrad: closenessGrad(),
+  // a b bias c m n k aRow aStep biased
+  matMul: matMul(),
   // x out | alpha: x < 0 ? x·α : x, as tfjs-backend-wasm's LeakyRelu
   leakyRelu: blockLoop(2, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),

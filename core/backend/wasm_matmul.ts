@@ -1,0 +1,159 @@
+/**
+ * tfjs-backend-wasm's matrix products (`BatchMatMul`, `_FusedMatMul`), made faster for the
+ * shapes a GAN step runs, with the same bits.
+ *
+ * - **Small products** (m·n·k up to {@linkcode SMALL_PRODUCT} multiply-adds, the layers of the
+ *   ablation grids' MLPs) run in gantry's own SIMD kernel (`wasm_simd.ts`), A read transposed in
+ *   place when the gradient asks for aᵀ·b. XNNPACK packs B into its own layout whenever B is a
+ *   new tensor, which in training is every call (the weights change every step, gradients are
+ *   new), and at these sizes the packing costs as much as the product (measured with a new B
+ *   each call: 186 µs through XNNPACK against 99 here for [64, 128]·[128, 128], 394 against 191
+ *   for [64, 100]·[100, 256]; from 8 M multiply-adds up the two are within 10 %). Both sum each
+ *   output over k in order, from the bias, one float32 multiply and add a term: the same bits.
+ * - **Transposed operands** of larger products: wasm's kernel takes a plain loop for any
+ *   transposed product (measured 20x slower: 114 ms against 6 ms for a 784×128 by 128×512
+ *   product). The operands are transposed first with wasm's Transpose, or, for a·bᵀ with a large
+ *   b (the input gradient dy·Wᵀ of a dense layer), computed as (b·aᵀ)ᵀ, which moves only the
+ *   batch-sized tensors (2–4x faster for MNIST-sized layers). XNNPACK sums in order either way.
+ *
+ * @module
+ */
+import type { tf } from "../../deps.ts";
+import { type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
+import { simdKernels } from "./wasm_simd.ts";
+
+/** The largest product, in multiply-adds (m·n·k), that gantry's own kernel runs. */
+export const SMALL_PRODUCT = 1 << 21;
+
+interface ProductAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+  activation?: string;
+}
+
+/** Swaps the last two axes of `x` with the backend's own Transpose kernel. */
+function transposeLastTwo(
+  transpose: KernelFunc,
+  x: tf.TensorInfo,
+  backend: tf.KernelBackend,
+): tf.TensorInfo {
+  const rank = x.shape.length;
+  const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
+  return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+}
+
+const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+const single = (t: tf.TensorInfo) => t.shape.slice(0, -2).every((d) => d === 1);
+
+/**
+ * Whether a·bᵀ is cheaper as (b·aᵀ)ᵀ: a single product (no batch) whose b holds at least as many
+ * elements as a and the result together, the elements each way transposes.
+ */
+function swapsCheaper(a: tf.TensorInfo, b: tf.TensorInfo): boolean {
+  const out = size(a) / a.shape.at(-1)! * b.shape.at(-2)!;
+  return single(a) && single(b) && size(b) >= size(a) + out;
+}
+
+/** a·bᵀ as (b·aᵀ)ᵀ, with the untransposed product. */
+function swappedProduct(
+  product: KernelFunc,
+  transpose: KernelFunc,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  backend: tf.KernelBackend,
+): tf.TensorInfo {
+  const aT = transposeLastTwo(transpose, a, backend);
+  try {
+    const outT = product({
+      inputs: { a: b, b: aT },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    }) as tf.TensorInfo;
+    try {
+      return transposeLastTwo(transpose, outT, backend);
+    } finally {
+      backend.disposeData(outT.dataId);
+    }
+  } finally {
+    backend.disposeData(aT.dataId);
+  }
+}
+
+/**
+ * The product's [m, n, k] when gantry's kernel takes it: float32, one matrix each side, no
+ * activation, a bias (if any) of n values, at most `SMALL_PRODUCT` multiply-adds, k > 0.
+ */
+export function smallProduct(
+  inputs: Record<string, tf.TensorInfo>,
+  attrs: ProductAttrs,
+): [number, number, number] | undefined {
+  const { a, b, bias, preluActivationWeights } = inputs;
+  if (a.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  if (a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== 1 || b.shape[0] !== 1) {
+    return undefined;
+  }
+  if ((attrs.activation ?? "linear") !== "linear" || preluActivationWeights) return undefined;
+  const [m, k] = attrs.transposeA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
+  const n = attrs.transposeB ? b.shape[1] : b.shape[2];
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n)) return undefined;
+  return k > 0 && m * n * k <= SMALL_PRODUCT ? [m, n, k] : undefined;
+}
+
+/** A small product in gantry's kernel (B transposed first when asked). */
+function ownProduct(
+  transpose: KernelFunc,
+  inputs: Record<string, tf.TensorInfo>,
+  backend: tf.KernelBackend,
+  transposeA: boolean,
+  transposeB: boolean,
+  [m, n, k]: [number, number, number],
+): tf.TensorInfo {
+  const { a, bias } = inputs;
+  const b = transposeB ? transposeLastTwo(transpose, inputs.b, backend) : inputs.b;
+  try {
+    const { outputs: [out], offset, memory } = onHeap(backend, [[1, m, n]]);
+    simdKernels(memory).matMul(
+      offset(a),
+      offset(b),
+      bias ? offset(bias) : 0,
+      offset(out),
+      m,
+      n,
+      k,
+      transposeA ? 4 : 4 * k,
+      transposeA ? 4 * m : 4,
+      bias ? 1 : 0,
+    );
+    return out;
+  } finally {
+    if (b !== inputs.b) backend.disposeData(b.dataId);
+  }
+}
+
+/** The kernel function replacing wasm's `BatchMatMul` or `_FusedMatMul`. */
+export function makeMatMul(name: "BatchMatMul" | "_FusedMatMul"): KernelFunc {
+  const original = wasmKernel(name);
+  const transpose = wasmKernel("Transpose");
+  return ({ inputs, backend, attrs }) => {
+    const productAttrs = attrs as unknown as ProductAttrs;
+    const { transposeA, transposeB } = productAttrs;
+    const small = smallProduct(inputs, productAttrs);
+    if (small) return ownProduct(transpose, inputs, backend, transposeA, transposeB, small);
+    if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
+    if (name === "BatchMatMul" && !transposeA && swapsCheaper(inputs.a, inputs.b)) {
+      return swappedProduct(original, transpose, inputs.a, inputs.b, backend);
+    }
+    const a = transposeA ? transposeLastTwo(transpose, inputs.a, backend) : inputs.a;
+    const b = transposeB ? transposeLastTwo(transpose, inputs.b, backend) : inputs.b;
+    try {
+      return original({
+        inputs: { ...inputs, a, b },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
+    } finally {
+      if (a !== inputs.a) backend.disposeData(a.dataId);
+      if (b !== inputs.b) backend.disposeData(b.dataId);
+    }
+  };
+}

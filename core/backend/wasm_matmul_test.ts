@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { tf } from "../../deps.ts";
+import { createRng } from "../contract/rng.ts";
+import { useBackend } from "./select.ts";
+import { SMALL_PRODUCT, smallProduct } from "./wasm_matmul.ts";
+
+/**
+ * XNNPACK's bits for a·b (+ bias): the same product with B widened by zero columns past
+ * `SMALL_PRODUCT`, so that wasm's own kernel runs it, cut back to b's columns. Every output
+ * column of a product is summed from its own column of B alone, so the extra ones change nothing.
+ */
+function xnnpackProduct(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor {
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const extra = Math.ceil((SMALL_PRODUCT + 1) / (m * k));
+  const wide = tf.concat([b, tf.zeros([k, extra])], 1);
+  const wideBias = bias ? tf.concat([bias, tf.zeros([extra])]) : undefined;
+  const inputs = { a: tf.reshape(a, [1, m, k]), b: tf.reshape(wide, [1, k, n + extra]) };
+  assert.equal(smallProduct(inputs, { transposeA: false, transposeB: false }), undefined);
+  const out = tf.fused.matMul({ a, b: wide, bias: wideBias });
+  return tf.slice(out, [0, 0], [m, n]);
+}
+
+Deno.test("wasm's small products are XNNPACK's bits, transposed and with a bias or not", async () => {
+  await useBackend("wasm");
+  const rng = createRng(13);
+  const random = (shape: [number, number]) =>
+    tf.tensor2d(rng.fill(new Float32Array(shape[0] * shape[1])), shape);
+  // The ring MLP's layers and their gradients, then every remainder of the 4×8 tiles.
+  const shapes = [[64, 16, 128], [64, 128, 128], [64, 128, 2], [128, 64, 2], [64, 2, 128]];
+  for (let i = 0; i < 24; i++) shapes.push([1 + rng.int(13), 1 + rng.int(40), 1 + rng.int(37)]);
+  shapes.push([1, 1, 1], [3, 700, 1], [5, 1, 9]);
+  for (const [m, k, n] of shapes) {
+    for (const [transposeA, transposeB, biased] of [[0, 0, 1], [0, 0, 0], [1, 0, 0], [0, 1, 1]]) {
+      const label = `[${m}, ${k}]·[${k}, ${n}] transposeA ${transposeA} transposeB ${transposeB}`;
+      const [ours, theirs] = tf.tidy(() => {
+        const a = random([m, k]), b = random([k, n]);
+        const bias = biased ? tf.tensor1d(rng.fill(new Float32Array(n))) : undefined;
+        const [aIn, bIn] = [transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b];
+        const attrs = { transposeA: !!transposeA, transposeB: !!transposeB };
+        const inputs = {
+          a: tf.reshape(aIn, [1, ...aIn.shape]),
+          b: tf.reshape(bIn, [1, ...bIn.shape]),
+        };
+        assert.deepEqual(smallProduct(inputs, attrs), [m, n, k], label);
+        return [tf.fused.matMul({ a: aIn, b: bIn, bias, ...attrs }), xnnpackProduct(a, b, bias)];
+      });
+      assert.deepEqual(ours.shape, [m, n], label);
+      assert.deepEqual(await ours.data(), await theirs.data(), label);
+      tf.dispose([ours, theirs]);
+    }
+  }
+});
+
+Deno.test("wasm's small-product kernel leaves larger, batched, activated and integer products", () => {
+  const info = (shape: number[], dtype: tf.DataType = "float32") =>
+    ({ dataId: {}, shape, dtype }) as tf.TensorInfo;
+  const plain = { transposeA: false, transposeB: false };
+  const side = Math.ceil(Math.cbrt(SMALL_PRODUCT)) + 1;
+  const cases: [Record<string, tf.TensorInfo>, typeof plain & { activation?: string }][] = [
+    [{ a: info([1, side, side]), b: info([1, side, side]) }, plain],
+    [{ a: info([2, 4, 4]), b: info([2, 4, 4]) }, plain],
+    [{ a: info([1, 4, 4]), b: info([1, 4, 4]) }, { ...plain, activation: "relu" }],
+    [{ a: info([1, 4, 4], "int32"), b: info([1, 4, 4], "int32") }, plain],
+    [{ a: info([1, 4, 4]), b: info([1, 4, 5]), bias: info([1]) }, plain],
+    [{ a: info([1, 4, 0]), b: info([1, 0, 5]) }, plain],
+  ];
+  for (const [inputs, attrs] of cases) assert.equal(smallProduct(inputs, attrs), undefined);
+  assert.deepEqual(smallProduct({ a: info([1, 4, 4]), b: info([1, 4, 5]) }, plain), [4, 5, 4]);
+});
