@@ -265,4 +265,3 @@ for (const name of names) await bench(name, MODELS[name]);
 console.log(
   "(data: embedded MNIST digits; the reference uses fixed random data, same cost per step)",
 );
-Deno.exit(0); // threaded wasm's idle pthreads would keep the process alive

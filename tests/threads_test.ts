@@ -95,3 +95,28 @@ Deno.test("ablate refuses more threads at once than cores", () => {
   checkCores(4, [2], 2); // one cell: one lane
   checkCores(1, [8], 8);
 });
+
+Deno.test("a script that trains with wasm threads ends by itself, without Deno.exit", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = join(dir, "threaded.ts");
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `import { builtinRegistry, train } from ${JSON.stringify(mod)};
+const config = ${JSON.stringify({ ...ring, backend: { name: "wasm", threads: 2 } })};
+const result = await train(config, { registry: builtinRegistry() });
+console.log(result.status, result.threads);
+`,
+  );
+  // Idle pthreads held the process open: without the fix this is killed at the deadline.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.signal, null, `killed at the deadline: ${stderr}`);
+  assert.equal(output.code, 0, stderr);
+  assert.equal(new TextDecoder().decode(output.stdout).trim(), "ok 2");
+});

@@ -12,8 +12,8 @@
  *   reads `os.cpus()` under Node): `os.cpus()` reports twice the requested count while the
  *   module starts, so the pool has exactly the threads asked for.
  *
- * Its idle pthreads keep the process alive: the command line ends with `Deno.exit`, and so must
- * a script that trains with threads.
+ * Once the backend has started, its pthread workers are unref'd, so that their idle waiting does
+ * not keep the process alive: a script that trains with threads ends by itself.
  *
  * The build creates 8 pthread workers and caps its pool there, hence {@linkcode MAX_WASM_THREADS}.
  * XNNPACK splits a product's output tiles between threads and each output is summed by one
@@ -74,9 +74,11 @@ export async function startThreadedWasm(threads: number, start: () => Promise<vo
     throw new Error(`wasm threads: expected an integer from 2 to ${MAX_WASM_THREADS}`);
   }
   const source = workerSource();
+  const workers: NodeWorker[] = [];
   class PthreadWorker extends NodeWorker {
     constructor() {
       super(source, { eval: true });
+      workers.push(this);
     }
   }
   const worker = Object.getOwnPropertyDescriptor(globalThis, "Worker")!;
@@ -95,6 +97,9 @@ export async function startThreadedWasm(threads: number, start: () => Promise<vo
     Object.defineProperty(globalThis, "Worker", worker);
     os.cpus = cpus;
   }
+  // Held while the module starts (it awaits their messages), then let go: idle, they would keep
+  // the process alive; a kernel waits for them synchronously, so that does not need them held.
+  for (const w of workers) w.unref();
   const actual = wasmThreads();
   if (actual !== threads) {
     throw new Error(`wasm started with ${actual} threads, not the ${threads} asked for`);
