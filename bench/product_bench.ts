@@ -65,10 +65,12 @@ for (const [m, k, n, transposed] of PRODUCTS) {
     tf.dispose(bs);
     return elapsed;
   };
-  window(ours), window(theirs);
+  window(ours); // warm-up
+  window(theirs);
   const times = { ours: [] as number[], theirs: [] as number[] };
   for (let w = 0; w < WINDOWS; w++) {
-    times.ours.push(window(ours)), times.theirs.push(window(theirs));
+    times.ours.push(window(ours));
+    times.theirs.push(window(theirs));
   }
   const [o, x] = [times.ours.sort((p, q) => p - q), times.theirs.sort((p, q) => p - q)];
   const mid = WINDOWS >> 1;

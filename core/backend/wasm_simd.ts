@@ -133,13 +133,14 @@ const counted = (i: number, n: number, body: number[]) => [
 ];
 /** The address `base + offset` (offset: the block's byte offset, in local `off`). */
 const at = (base: number, off: number) => [...get(base), ...get(off), i32Add];
-const load = (base: number, off: number) => [...at(base, off), ...simd(0x00), 4, 0];
+/** v128.load / v128.store of the address on the stack plus `offset` (16-byte alignment hint). */
+const loadAt = (offset: number) => [...simd(0x00), 4, ...leb(offset)];
+const storeAt = (offset: number) => [...simd(0x0b), 4, ...leb(offset)];
+const load = (base: number, off: number) => [...at(base, off), ...loadAt(0)];
 const store = (base: number, off: number, value: number[]) => [
   ...at(base, off),
   ...value,
-  ...simd(0x0b),
-  4,
-  0,
+  ...storeAt(0),
 ];
 
 /**
@@ -332,9 +333,6 @@ const ifElse = (condition: number[], type: number, then: number[], otherwise: nu
   0x0b,
 ];
 const [i32Sub, i32Eq, i32LeU, i32LtU, f32Add, f32Mul] = [0x6b, 0x46, 0x4d, 0x49, 0x92, 0x94];
-const memarg = (align: number, offset: number) => [align, ...leb(offset)];
-const loadAt = (offset: number) => [...simd(0x00), ...memarg(4, offset)];
-const storeAt = (offset: number) => [...simd(0x0b), ...memarg(4, offset)];
 const [f32Load, f32Store, splatLoad] = [[0x2a, 2, 0], [0x38, 2, 0], [...simd(0x09), 2, 0]];
 
 /**
