@@ -56,6 +56,8 @@ export { writeReport } from "./core/ablate/report.ts";
 export type { ReportFiles, ReportOptions } from "./core/ablate/report.ts";
 
 // Layers for a user's architecture or add-on, and a metric's function.
+export { Dense } from "./layers/dense.ts";
+export type { DenseArgs } from "./layers/dense.ts";
 export { WeightNormDense } from "./layers/weight_norm_dense.ts";
 export { MinibatchDiscrimination } from "./layers/minibatch_discrimination.ts";
 export { SeededDropout, SeededGaussianNoise } from "./layers/seeded_noise.ts";

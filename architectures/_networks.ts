@@ -1,6 +1,7 @@
 import type { tfl } from "../deps.ts";
 import type { ArchitectureContext, Conditioning, Networks } from "../core/contract/plugin.ts";
 import type { Rng } from "../core/contract/rng.ts";
+import { Dense } from "../layers/dense.ts";
 
 type Symbolic = tfl.SymbolicTensor;
 
@@ -68,7 +69,7 @@ export function generatorInput(
   if (!conditional) return { inputs: [z], code: z };
   const y = layers.input({ shape: [conditional.classes] });
   const label = conditional.generator === "one-hot" ? y : applyLayer(
-    layers.layers.dense({
+    new Dense({
       units: conditional.embeddingDim,
       useBias: false,
       kernelInitializer: layers.initializers.randomNormal({ mean: 0, stddev: 1, seed: rng.seed() }),
@@ -97,7 +98,7 @@ export function networks(
   if (conditional?.discriminator === "projection") {
     const y = layers.input({ shape: [conditional.classes] });
     const embed = applyLayer(
-      layers.layers.dense({
+      new Dense({
         units: d.output.shape[1]!,
         useBias: false,
         kernelInitializer: layers.initializers.glorotUniform({ seed: rng.seed() }),

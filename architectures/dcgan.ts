@@ -1,5 +1,6 @@
 import { z } from "../deps.ts";
 import { definePlugin } from "../core/contract/plugin.ts";
+import { Dense } from "../layers/dense.ts";
 import { applyLayer, discriminatorTrunk, generatorInput, networks } from "./_networks.ts";
 
 /**
@@ -48,7 +49,7 @@ export default definePlugin({
     const input = generatorInput(layers, options.latentDim, conditional, rng);
     const side = height / scale;
     let g = applyLayer(
-      layers.layers.dense({ units: side * side * widths[depth - 1], kernelInitializer: init() }),
+      new Dense({ units: side * side * widths[depth - 1], kernelInitializer: init() }),
       input.code,
     );
     g = applyLayer(layers.layers.reLU(), applyLayer(layers.layers.batchNormalization({}), g));
@@ -71,7 +72,7 @@ export default definePlugin({
       flatten: (d) => applyLayer(layers.layers.flatten(), d),
     });
     const logit = applyLayer(
-      layers.layers.dense({ units: logits, kernelInitializer: init() }),
+      new Dense({ units: logits, kernelInitializer: init() }),
       output,
     );
     return networks(layers, options, generator, { input: x, output, logit, features }, {

@@ -1,5 +1,6 @@
 import { type tfl, z } from "../deps.ts";
 import { definePlugin } from "../core/contract/plugin.ts";
+import { Dense } from "../layers/dense.ts";
 import { SeededGaussianNoise } from "../layers/seeded_noise.ts";
 import { createSeedStream } from "../layers/seed_stream.ts";
 import { WeightNormDense } from "../layers/weight_norm_dense.ts";
@@ -40,7 +41,7 @@ export default definePlugin({
     let g = input.code;
     for (const units of options.generatorHidden) {
       g = applyLayer(
-        layers.layers.dense({ units, useBias: false, kernelInitializer: seeded() }),
+        new Dense({ units, useBias: false, kernelInitializer: seeded() }),
         g,
       );
       g = activate(applyLayer(layers.layers.batchNormalization({}), g), "softplus");

@@ -1,5 +1,6 @@
 import { type tfl, z } from "../deps.ts";
 import { definePlugin } from "../core/contract/plugin.ts";
+import { Dense } from "../layers/dense.ts";
 import { WeightNormDense } from "../layers/weight_norm_dense.ts";
 import { applyLayer, discriminatorTrunk, generatorInput, networks } from "./_networks.ts";
 
@@ -33,7 +34,7 @@ export default definePlugin({
     const { shape, range } = dataset;
     const dataDim = shape.reduce((a, b) => a * b, 1);
     const dense = (units: number): tfl.layers.Layer =>
-      options.weightNorm ? new WeightNormDense({ units, seed: rng.seed() }) : layers.layers.dense({
+      options.weightNorm ? new WeightNormDense({ units, seed: rng.seed() }) : new Dense({
         units,
         kernelInitializer: layers.initializers.glorotUniform({ seed: rng.seed() }),
       });

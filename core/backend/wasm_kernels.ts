@@ -2,7 +2,8 @@
  * Kernel fixes for tfjs-backend-wasm 4.22, registered once when a run picks the wasm backend.
  *
  * Matrix products run through `wasm_matmul.ts` (gantry's own kernel for small ones, transposed
- * operands off wasm's slow loop).
+ * operands off wasm's slow loop), and a dense layer's through the one-kernel op of
+ * `matrix_product.ts`, built on them.
  *
  * The wasm backend also has no `Conv2DBackpropFilter` kernel, so the gradient of conv2d (and of
  * conv2dTranspose, which uses the same kernel with x and dy in swapped roles) with respect to its
@@ -22,6 +23,7 @@ import { tf } from "../../deps.ts";
 import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
 import { LEAKY_RELU_GRAD } from "./gradients.ts";
 import { makeMatMul } from "./wasm_matmul.ts";
+import { registerMatrixProduct } from "./matrix_product.ts";
 import { registerMinibatchCloseness } from "./minibatch_closeness.ts";
 import { type ConvGradientAttrs, type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { WASM_OPTIMIZER_KERNELS } from "./wasm_optimizer_kernels.ts";
@@ -231,13 +233,17 @@ function makeAxisRunReduction(name: "Sum" | "Mean"): KernelFunc {
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  for (const name of ["BatchMatMul", "_FusedMatMul"] as const) {
+  const products = {
+    BatchMatMul: makeMatMul("BatchMatMul"),
+    _FusedMatMul: makeMatMul("_FusedMatMul"),
+  };
+  for (const [name, kernelFunc] of Object.entries(products)) {
     const config = tf.getKernel(name, "wasm")!;
-    const kernelFunc = makeMatMul(name);
     tf.unregisterKernel(name, "wasm");
     // Keeps the original setupFunc, which binds the wasm function when the backend starts.
     tf.registerKernel({ ...config, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
+  registerMatrixProduct(products);
   const backpropInput = makeConv2DBackpropInput(wasmKernel);
   tf.unregisterKernel("Conv2DBackpropInput", "wasm");
   tf.registerKernel({

@@ -80,8 +80,9 @@ function swappedProduct(
 }
 
 /**
- * The product's [m, n, k] when gantry's kernel takes it: float32, one matrix each side, no
- * activation, a bias (if any) of n values, at most `SMALL_PRODUCT` multiply-adds, k > 0.
+ * The product's [m, n, k] when gantry's kernel takes it: float32, one matrix each side (2-D, as
+ * `tf.matMul` passes them, or a batch of one, as `tf.fused.matMul` does), no activation, a bias
+ * (if any) of n values, at most `SMALL_PRODUCT` multiply-adds, k > 0.
  */
 export function smallProduct(
   inputs: Record<string, tf.TensorInfo>,
@@ -89,12 +90,14 @@ export function smallProduct(
 ): [number, number, number] | undefined {
   const { a, b, bias, preluActivationWeights } = inputs;
   if (a.dtype !== "float32" || b.dtype !== "float32") return undefined;
-  if (a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== 1 || b.shape[0] !== 1) {
+  const rank = a.shape.length;
+  if (b.shape.length !== rank || (rank !== 2 && rank !== 3) || !single(a) || !single(b)) {
     return undefined;
   }
   if ((attrs.activation ?? "linear") !== "linear" || preluActivationWeights) return undefined;
-  const [m, k] = attrs.transposeA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
-  const n = attrs.transposeB ? b.shape[1] : b.shape[2];
+  const [rows, columns] = [a.shape[rank - 2], a.shape[rank - 1]];
+  const [m, k] = attrs.transposeA ? [columns, rows] : [rows, columns];
+  const n = b.shape[attrs.transposeB ? rank - 2 : rank - 1];
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n)) return undefined;
   return k > 0 && m * n * k <= SMALL_PRODUCT ? [m, n, k] : undefined;
 }
@@ -111,7 +114,7 @@ function ownProduct(
   const { a, bias } = inputs;
   const b = transposeB ? transposeLastTwo(transpose, inputs.b, backend) : inputs.b;
   try {
-    const { outputs: [out], offset, memory } = onHeap(backend, [[1, m, n]]);
+    const { outputs: [out], offset, memory } = onHeap(backend, [[...a.shape.slice(0, -2), m, n]]);
     simdKernels(memory).matMul(
       offset(a),
       offset(b),

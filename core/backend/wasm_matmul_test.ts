@@ -33,7 +33,7 @@ Deno.test("wasm's small products are XNNPACK's bits, transposed and with a bias 
   for (const [m, k, n] of shapes) {
     for (const [transposeA, transposeB, biased] of [[0, 0, 1], [0, 0, 0], [1, 0, 0], [0, 1, 1]]) {
       const label = `[${m}, ${k}]·[${k}, ${n}] transposeA ${transposeA} transposeB ${transposeB}`;
-      const [ours, theirs] = tf.tidy(() => {
+      const products = tf.tidy(() => {
         const a = random([m, k]), b = random([k, n]);
         const bias = biased ? tf.tensor1d(rng.fill(new Float32Array(n))) : undefined;
         const [aIn, bIn] = [transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b];
@@ -43,11 +43,18 @@ Deno.test("wasm's small products are XNNPACK's bits, transposed and with a bias 
           b: tf.reshape(bIn, [1, ...bIn.shape]),
         };
         assert.deepEqual(smallProduct(inputs, attrs), [m, n, k], label);
-        return [tf.fused.matMul({ a: aIn, b: bIn, bias, ...attrs }), xnnpackProduct(a, b, bias)];
+        // tf.matMul hands the kernel 2-D operands, tf.fused.matMul a batch of one.
+        assert.deepEqual(smallProduct({ a: aIn, b: bIn }, attrs), [m, n, k], label);
+        return [tf.fused.matMul({ a: aIn, b: bIn, bias, ...attrs }), xnnpackProduct(a, b, bias)]
+          .concat(bias ? [] : [tf.matMul(aIn, bIn, attrs.transposeA, attrs.transposeB)]);
       });
-      assert.deepEqual(ours.shape, [m, n], label);
-      assert.deepEqual(await ours.data(), await theirs.data(), label);
-      tf.dispose([ours, theirs]);
+      const [fused, theirs, plain] = products;
+      for (const [ours, name] of [[fused, "fused.matMul"], [plain, "matMul"]] as const) {
+        if (!ours) continue;
+        assert.deepEqual(ours.shape, [m, n], `${label}, ${name}`);
+        assert.deepEqual(await ours.data(), await theirs.data(), `${label}, ${name}`);
+      }
+      tf.dispose(products);
     }
   }
 });
@@ -64,7 +71,10 @@ Deno.test("wasm's small-product kernel leaves larger, batched, activated and int
     [{ a: info([1, 4, 4], "int32"), b: info([1, 4, 4], "int32") }, plain],
     [{ a: info([1, 4, 4]), b: info([1, 4, 5]), bias: info([1]) }, plain],
     [{ a: info([1, 4, 0]), b: info([1, 0, 5]) }, plain],
+    [{ a: info([1, 1, 4, 4]), b: info([1, 1, 4, 5]) }, plain],
+    [{ a: info([4, 4]), b: info([1, 4, 5]) }, plain],
   ];
   for (const [inputs, attrs] of cases) assert.equal(smallProduct(inputs, attrs), undefined);
   assert.deepEqual(smallProduct({ a: info([1, 4, 4]), b: info([1, 4, 5]) }, plain), [4, 5, 4]);
+  assert.deepEqual(smallProduct({ a: info([4, 4]), b: info([4, 5]) }, plain), [4, 5, 4]);
 });
