@@ -2,7 +2,8 @@
  * One matrix product at a time on wasm, tfjs-backend-wasm's own kernel (XNNPACK) against the one
  * gantry registers (`core/backend/wasm_matmul.ts`), as training calls them: a new B every call
  * (XNNPACK packs each B it has not seen), aᵀ·b through a transpose for XNNPACK and read in place
- * by gantry's kernel for the small ones. Windows of the two alternate in one process; prints each
+ * by gantry's kernel for the small ones; then the transposes of weight-sized matrices, wasm's
+ * Transpose kernel against gantry's. Windows of the two alternate in one process; prints each
  * side's median and min–max ms over 9 windows, and the ratio of the medians.
  *
  * Usage: deno run -A bench/product_bench.ts
@@ -11,6 +12,7 @@
  */
 import { tf } from "../deps.ts";
 import type { KernelFunc } from "../core/backend/wasm_kernel.ts";
+import { transposeLastTwo } from "../core/backend/wasm_matmul.ts";
 
 // Taken before gantry registers its kernels, which starting the backend does.
 const xnnpack = tf.getKernel("BatchMatMul", "wasm")!.kernelFunc as unknown as KernelFunc;
@@ -42,6 +44,22 @@ const info = (t: tf.Tensor): tf.TensorInfo => ({
 const free = (t: tf.TensorInfo) => backend.disposeData(t.dataId);
 const ms = (x: number) => x.toFixed(3);
 
+/**
+ * Times two sides' windows (ms a call) alternately after a warm-up and prints each side's
+ * median and min–max, and the ratio of the medians (the first side's over the second's).
+ */
+function compare(label: string, ...sides: [string, () => number][]) {
+  for (const [, window] of sides) window();
+  const times = sides.map(() => [] as number[]);
+  for (let w = 0; w < WINDOWS; w++) sides.forEach(([, window], i) => times[i].push(window()));
+  const sorted = times.map((t) => t.sort((p, q) => p - q));
+  const median = sorted.map((t) => t[WINDOWS >> 1]);
+  const spread = sides.map(([name], i) =>
+    `${name} ${ms(median[i])} ms (${ms(sorted[i][0])}–${ms(sorted[i].at(-1)!)})`
+  );
+  console.log(`${label}: ${spread.join(", ")}, ${(median[0] / median[1]).toFixed(2)}x`);
+}
+
 for (const [m, k, n, transposed] of PRODUCTS) {
   const a = tf.randomNormal(transposed ? [1, k, m] : [1, m, k]);
   const calls = Math.max(3, Math.round(2e7 / (m * n * k)));
@@ -65,19 +83,31 @@ for (const [m, k, n, transposed] of PRODUCTS) {
     tf.dispose(bs);
     return elapsed;
   };
-  window(ours); // warm-up
-  window(theirs);
-  const times = { ours: [] as number[], theirs: [] as number[] };
-  for (let w = 0; w < WINDOWS; w++) {
-    times.ours.push(window(ours));
-    times.theirs.push(window(theirs));
-  }
-  const [o, x] = [times.ours.sort((p, q) => p - q), times.theirs.sort((p, q) => p - q)];
-  const mid = WINDOWS >> 1;
-  console.log(
-    `${m}x${k} · ${k}x${n}${transposed ? " (aT·b)" : ""}: XNNPACK ${ms(x[mid])} ms ` +
-      `(${ms(x[0])}–${ms(x.at(-1)!)}), gantry ${ms(o[mid])} ms (${ms(o[0])}–${ms(o.at(-1)!)}), ` +
-      `${(x[mid] / o[mid]).toFixed(2)}x`,
+  compare(
+    `${m}x${k} · ${k}x${n}${transposed ? " (aT·b)" : ""}`,
+    ["XNNPACK", () => window(theirs)],
+    ["gantry", () => window(ours)],
   );
   a.dispose();
+}
+
+/** The weight matrices a product's gradient transposes: wasm's kernel against gantry's blocks. */
+for (const [rows, cols] of [[128, 128], [256, 512], [512, 784], [127, 130]]) {
+  const x = info(tf.randomNormal([rows, cols]));
+  const calls = Math.round(4e6 / (rows * cols)) + 10;
+  const window = (swap: () => tf.TensorInfo) => {
+    const start = performance.now();
+    for (let c = 0; c < calls; c++) free(swap());
+    return (performance.now() - start) / calls;
+  };
+  const perm = [1, 0];
+  compare(
+    `transpose ${rows}x${cols}`,
+    [
+      "wasm",
+      () => window(() => transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo),
+    ],
+    ["gantry", () => window(() => transposeLastTwo(transpose, x, backend))],
+  );
+  free(x);
 }

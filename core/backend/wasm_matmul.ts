@@ -31,19 +31,38 @@ interface ProductAttrs {
   activation?: string;
 }
 
-/** Swaps the last two axes of `x` with the backend's own Transpose kernel. */
-function transposeLastTwo(
+const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+const single = (t: tf.TensorInfo) => t.shape.slice(0, -2).every((d) => d === 1);
+
+/**
+ * Swaps the last two axes of `x`: a float32 matrix (or a batch of one) in 4×4 SIMD blocks
+ * (`wasm_simd.ts`), the rows and columns past the last whole block here; anything else with the
+ * backend's own Transpose kernel, a loop an element, 4x slower on the weights' matrices
+ * (`bench/product_bench.ts`).
+ */
+export function transposeLastTwo(
   transpose: KernelFunc,
   x: tf.TensorInfo,
   backend: tf.KernelBackend,
 ): tf.TensorInfo {
   const rank = x.shape.length;
-  const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
-  return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+  if (x.dtype !== "float32" || !single(x)) {
+    const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
+    return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+  }
+  const [rows, cols] = x.shape.slice(-2);
+  const heap = onHeap(backend, [[...x.shape.slice(0, -2), cols, rows]]);
+  const { outputs: [output], out: [to], view, offset } = heap;
+  simdKernels(heap.memory).transpose(offset(x), offset(output), rows, cols);
+  const from = view(x);
+  const [blockRows, blockCols] = [rows & ~3, cols & ~3];
+  for (let r = 0; r < rows; r++) {
+    for (let c = r < blockRows ? blockCols : 0; c < cols; c++) {
+      to[c * rows + r] = from[r * cols + c];
+    }
+  }
+  return output;
 }
-
-const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-const single = (t: tf.TensorInfo) => t.shape.slice(0, -2).every((d) => d === 1);
 
 /**
  * Whether a·bᵀ is cheaper as (b·aᵀ)ᵀ: a single product (no batch) whose b holds at least as many

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { tf } from "../../deps.ts";
 import { createRng } from "../contract/rng.ts";
 import { useBackend } from "./select.ts";
-import { SMALL_PRODUCT, smallProduct } from "./wasm_matmul.ts";
+import { SMALL_PRODUCT, smallProduct, transposeLastTwo } from "./wasm_matmul.ts";
+import type { KernelFunc } from "./wasm_kernel.ts";
 
 /**
  * XNNPACK's bits for a·b (+ bias): the same product with B widened by zero columns past
@@ -77,4 +78,33 @@ Deno.test("wasm's small-product kernel leaves larger, batched, activated and int
   for (const [inputs, attrs] of cases) assert.equal(smallProduct(inputs, attrs), undefined);
   assert.deepEqual(smallProduct({ a: info([1, 4, 4]), b: info([1, 4, 5]) }, plain), [4, 5, 4]);
   assert.deepEqual(smallProduct({ a: info([4, 4]), b: info([4, 5]) }, plain), [4, 5, 4]);
+});
+
+Deno.test("wasm transposes of the last two axes are wasm's Transpose's, blocks and edges", async () => {
+  await useBackend("wasm");
+  const backend = tf.backend();
+  const transpose = tf.getKernel("Transpose", "wasm")!.kernelFunc as unknown as KernelFunc;
+  const cases: [number[], tf.DataType][] = [
+    [[1, 1], "float32"],
+    [[3, 5], "float32"],
+    [[4, 8], "float32"],
+    [[9, 6], "float32"],
+    [[1, 128, 130], "float32"],
+    [[2, 5, 7], "float32"],
+    [[6, 9], "int32"],
+  ];
+  for (const [shape, dtype] of cases) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor(Array.from({ length: size }, (_, i) => i * 3 - 7), shape, dtype);
+    const perm = [...shape.keys()].slice(0, -2).concat([shape.length - 1, shape.length - 2]);
+    const ours = transposeLastTwo(transpose, x, backend);
+    const swapped = [...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!];
+    assert.deepEqual(ours.shape, swapped, String(shape));
+    const expected = await tf.transpose(x, perm).data();
+    assert.deepEqual(
+      await tf.engine().makeTensorFromTensorInfo(ours).data(),
+      expected,
+      String(shape),
+    );
+  }
 });

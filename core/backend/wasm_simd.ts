@@ -96,6 +96,11 @@ export interface SimdKernels {
     aStep: number,
     biased: number,
   ): void;
+  /**
+   * out = xᵀ for x [rows, cols] row-major, in blocks of 4×4: the first 4·⌊rows/4⌋ rows by
+   * 4·⌊cols/4⌋ columns of x; the caller moves the rest.
+   */
+  transpose(x: number, out: number, rows: number, cols: number): void;
 }
 
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
@@ -218,6 +223,9 @@ const address = (a: number, b: number, ...factors: number[]) => [
 const increase = (a: number, by: number) => [...get(a), ...get(by), i32Add, ...set(a)];
 const reset = (...locals: number[]) => locals.flatMap((l) => [i32Const, 0, ...set(l)]);
 const copy = (to: number, from: number) => [...get(from), ...set(to)];
+/** The address of row r after the one in local `base`: `rows[r]` is the local of r rows' bytes. */
+const plus = (base: number, rows: number[], r: number) =>
+  r ? [...get(base), ...get(rows[r]), i32Add] : get(base);
 
 /** See `SimdKernels.closenessDistances`. */
 function closenessDistances() {
@@ -348,8 +356,6 @@ function matMul() {
   const acc = (r: number, h: number) => 22 + 2 * r + h;
   const [bv, av] = [(h: number) => 30 + h, 32];
   const [sacc, sb] = [(r: number) => 33 + r, 37];
-  const plus = (base: number, rows: number[], r: number) =>
-    r ? [...get(base), ...get(rows[r]), i32Add] : get(base);
   const tile = (rows: number, vectors: number) => {
     const width = vectors ? 16 * vectors : 4;
     const hs = [...Array(Math.max(vectors, 1)).keys()];
@@ -426,6 +432,52 @@ function matMul() {
   ], 5);
 }
 
+/** i8x16.shuffle of two vectors by 32-bit lanes (0–3 the first vector's, 4–7 the second's). */
+const lanes = (
+  ...picks: number[]
+) => [...simd(0x0d), ...picks.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b))];
+
+/**
+ * See `SimdKernels.transpose`. Each block: four rows loaded, interleaved in pairs, then the
+ * pairs combined into four columns, each stored as a row of the output.
+ */
+function transpose() {
+  const [x, out, rows, cols] = [0, 1, 2, 3];
+  const [rb, cb, nr, nc, pIn, pOut] = [4, 5, 6, 7, 8, 9];
+  const inRows = [-1, 10, 11, 12]; // bytes from row r to row r + j of x (j·4·cols)
+  const outRows = [-1, 13, 14, 15]; // and of the output (j·4·rows)
+  const [v, t] = [(j: number) => 16 + j, (j: number) => 20 + j];
+  const i32ShrU = 0x76;
+  // deno-fmt-ignore
+  return func(4, 12, 8, [
+    ...get(rows), i32Const, 2, i32ShrU, ...set(nr), ...get(cols), i32Const, 2, i32ShrU, ...set(nc),
+    ...[1, 2, 3].flatMap((j) => [
+      ...get(cols), i32Const, 4 * j, i32Mul, ...set(inRows[j]),
+      ...get(rows), i32Const, 4 * j, i32Mul, ...set(outRows[j]),
+    ]),
+    ...counted(rb, nr, [
+      ...reset(cb),
+      ...counted(cb, nc, [
+        ...get(x), ...get(rb), ...get(inRows[1]), i32Mul, i32Const, 2, i32Shl, i32Add,
+        ...get(cb), i32Const, 4, i32Shl, i32Add, ...set(pIn), // x + 16·rb·cols + 16·cb
+        ...get(out), ...get(cb), ...get(outRows[1]), i32Mul, i32Const, 2, i32Shl, i32Add,
+        ...get(rb), i32Const, 4, i32Shl, i32Add, ...set(pOut), // out + 16·cb·rows + 16·rb
+        ...[0, 1, 2, 3].flatMap((j) => [...plus(pIn, inRows, j), ...loadAt(0), ...set(v(j))]),
+        ...[0, 2].flatMap((j) => [
+          ...get(v(j)), ...get(v(j + 1)), ...lanes(0, 4, 1, 5), ...set(t(j)),
+          ...get(v(j)), ...get(v(j + 1)), ...lanes(2, 6, 3, 7), ...set(t(j + 1)),
+        ]),
+        ...[[0, 0, 0, 1, 4, 5], [1, 0, 2, 3, 6, 7], [2, 1, 0, 1, 4, 5], [3, 1, 2, 3, 6, 7]].flatMap(
+          ([j, pair, ...picks]) => [
+            ...plus(pOut, outRows, j), ...get(t(pair)), ...get(t(pair + 2)), ...lanes(...picks),
+            ...storeAt(0),
+          ],
+        ),
+      ]),
+    ]),
+  ]);
+}
+
 // Parameters: pointers first (as numbered in each comment), then n4, then the scalars.
 // deno-fmt-ignore
 const FUNCTIONS = {
@@ -461,6 +513,8 @@ const FUNCTIONS = {
   closenessGrad: closenessGrad(),
   // a b bias c m n k aRow aStep biased
   matMul: matMul(),
+  // x out rows cols
+  transpose: transpose(),
   // x out | alpha: x < 0 ? x·α : x, as tfjs-backend-wasm's LeakyRelu
   leakyRelu: blockLoop(2, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),
