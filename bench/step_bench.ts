@@ -30,28 +30,48 @@ import type { ExperimentInput } from "../core/config/schema.ts";
 import { train } from "../core/train/train.ts";
 import { formatProfile, profileKernels } from "./kernel_profile.ts";
 
-const { values: flags } = parseArgs({
-  // The GPU check's binary (bench/gpu/entry.ts) is called as `gantry bench ...`.
-  args: Deno.args[0] === "bench" ? Deno.args.slice(1) : Deno.args,
-  options: {
-    model: { type: "string", default: "all" },
-    backend: { type: "string", default: "wasm" },
-    steps: { type: "string" },
-    windows: { type: "string" },
-    threads: { type: "string", default: "1" },
-    batch: { type: "string", default: "64" },
-    profile: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
-});
+const USAGE = "Usage: deno task bench [--model ring|ring-mbd|mlp|dcgan|all] " +
+  "[--backend wasm|cpu|webgpu] [--threads N] [--batch 64] [--steps N] [--windows N] " +
+  "[--profile] [--json]";
+/** Ends the bench on bad flags: the message and the usage, exit code 1, no stack. */
+function refuse(message: string): never {
+  console.error(`bench: ${message}\n${USAGE}`);
+  Deno.exit(1);
+}
+
+const { values: flags } = (() => {
+  try {
+    return parseArgs({
+      // The GPU check's binary (bench/gpu/entry.ts) is called as `gantry bench ...`.
+      args: Deno.args[0] === "bench" ? Deno.args.slice(1) : Deno.args,
+      options: {
+        model: { type: "string", default: "all" },
+        backend: { type: "string", default: "wasm" },
+        steps: { type: "string" },
+        windows: { type: "string" },
+        threads: { type: "string", default: "1" },
+        batch: { type: "string", default: "64" },
+        profile: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+})();
+if (flags.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 const backend = flags.backend!;
-if (!["wasm", "cpu", "webgpu"].includes(backend)) throw new Error(`--backend: wasm, cpu or webgpu`);
+if (!["wasm", "cpu", "webgpu"].includes(backend)) refuse(`--backend: wasm, cpu or webgpu`);
 const threads = Number(flags.threads);
 if (!(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
-  throw new Error("--threads: an integer from 1 to 8");
+  refuse("--threads: an integer from 1 to 8");
 }
 const BATCH = Number(flags.batch);
-if (!(Number.isInteger(BATCH) && BATCH >= 1)) throw new Error("--batch: a positive integer");
+if (!(Number.isInteger(BATCH) && BATCH >= 1)) refuse("--batch: a positive integer");
 
 /** What differs between the benchmarked models; everything else in the config is shared. */
 interface Model {
@@ -117,11 +137,11 @@ const MODELS: Record<string, Model> = {
 };
 const names = flags.model === "all" ? Object.keys(MODELS) : [flags.model!];
 if (!names.every((name) => name in MODELS)) {
-  throw new Error("--model: ring, ring-mbd, mlp, dcgan or all");
+  refuse("--model: ring, ring-mbd, mlp, dcgan or all");
 }
 const override = (flag: string | undefined, fallback: number) => {
   const n = flag === undefined ? fallback : Number(flag);
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error("--steps and --windows: positive integers");
+  if (!(Number.isInteger(n) && n >= 1)) refuse("--steps and --windows: positive integers");
   return n;
 };
 
