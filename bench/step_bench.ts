@@ -19,7 +19,8 @@
  * Defaults per model: ring 7 windows of 100 steps, ring-mbd 7 of 50, mlp 7 of 20, dcgan 5 of 5 (each after one
  * warm-up window); --steps/--windows override them. --profile adds one more window, untimed,
  * whose kernels are counted and timed (`kernel_profile.ts`) and printed per step. --json adds
- * one JSON line per model.
+ * one JSON line per model (msPerStep the windows' median, minMs and maxMs the fastest and
+ * slowest window's, torchMsPerStep and ratio when PyTorch ran).
  *
  * @module
  */
@@ -222,6 +223,8 @@ async function bench(name: string, model: Model): Promise<void> {
     backend: result.backend,
     threads: result.threads ?? null,
     msPerStep: Number(median.toFixed(3)),
+    minMs: Number(windows[0].toFixed(3)),
+    maxMs: Number(windows.at(-1)!.toFixed(3)),
     stepsPerSecond: Number((1000 / median).toFixed(2)),
     steps: STEPS,
     windows: WINDOWS,

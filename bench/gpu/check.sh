@@ -6,9 +6,10 @@
 # 256, the wasm mlp step on 1 and 8 threads, and trains examples/mnist_dcgan.json for 500 steps on
 # WebGPU with --tensorboard, saving its sample grid and result.json under OUT (default $OUT, else
 # ./gpu-check), and lists the tags of its event file as TensorBoard's EventAccumulator reads them.
-# Each part has its own time limit, so one that hangs cannot take the others' time. For a quick
-# run elsewhere (lavapipe), GANTRY_CHECK_STEPS sets the DCGAN's steps and GANTRY_CHECK_BENCH
-# adds flags to every bench (e.g. "--steps 1 --windows 1").
+# Each part has its own time limit, so one that hangs cannot take the others' time; together they
+# stay under 8 minutes (480 s), inside one device call. For a quick run elsewhere (lavapipe),
+# GANTRY_CHECK_STEPS sets the DCGAN's steps and GANTRY_CHECK_BENCH adds flags to every bench
+# (e.g. "--steps 1 --windows 1").
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 pack=$root/bench/gpu/pack
@@ -37,18 +38,18 @@ read -ra quick <<<"${GANTRY_CHECK_BENCH:-}"
 part() { echo; echo "== $1"; shift; timeout "$@"; echo "(exit $?)"; }
 
 echo "== machine: $(nproc) cores, $("$work/deno" --version | head -1)"
-part "WebGPU adapter" 60 "$work/deno" eval \
+part "WebGPU adapter" 30 "$work/deno" eval \
   'const a = await navigator.gpu?.requestAdapter();
    const { vendor, architecture, device, description } = a?.info ?? {};
    console.log(a ? JSON.stringify({ vendor, architecture, device, description }) : "no adapter")'
 for batch in 64 256; do
-  part "webgpu mlp + dcgan, batch $batch" 150 "${gantry[@]}" bench --backend webgpu --model all --batch "$batch" --json "${quick[@]}"
+  part "webgpu mlp + dcgan, batch $batch" 110 "${gantry[@]}" bench --backend webgpu --model all --batch "$batch" --json "${quick[@]}"
 done
-part "wasm mlp, 1 thread" 60 "${gantry[@]}" bench --model mlp --json "${quick[@]}"
-part "wasm mlp, 8 threads" 60 "${gantry[@]}" bench --model mlp --threads 8 --json "${quick[@]}"
-part "mnist_dcgan $steps steps on webgpu" 200 "${gantry[@]}" train "$root/examples/mnist_dcgan.json" \
+part "wasm mlp, 1 thread" 40 "${gantry[@]}" bench --model mlp --json "${quick[@]}"
+part "wasm mlp, 8 threads" 40 "${gantry[@]}" bench --model mlp --threads 8 --json "${quick[@]}"
+part "mnist_dcgan $steps steps on webgpu" 120 "${gantry[@]}" train "$root/examples/mnist_dcgan.json" \
   --backend webgpu --steps "$steps" --out "$out/mnist-dcgan" --tensorboard
-part "its TensorBoard event file, read by TensorBoard's EventAccumulator" 60 \
+part "its TensorBoard event file, read by TensorBoard's EventAccumulator" 30 \
   python3 "$root/bench/gpu/tensorboard_tags.py" "$out/mnist-dcgan"
 grid=$(printf '%s/mnist-dcgan/samples/step-%06d.png' "$out" "$steps")
 cp "$grid" "$out/mnist-dcgan-$steps.png" 2>/dev/null && echo "sample grid: $out/mnist-dcgan-$steps.png"
