@@ -1,9 +1,11 @@
 /**
  * Times one training step of the GANs of `bench/torch_reference.py` through gantry's real
- * engine (`train`), and, when Debian's PyTorch is importable, runs that reference with one thread
- * and prints the ratio. The point is the per-step overhead of gantry + tfjs against a plain
- * PyTorch loop doing the same arithmetic: batch 64, one D update then one non-saturating G
- * update, Adam(2e-4, 0.5) (ring: 1e-3), for three models:
+ * engine (`train`), and, when Debian's PyTorch is importable, that reference in windows that
+ * alternate with gantry's (`torch_reference.ts`), and prints the ratio: the median, min and max
+ * over the pairs of a gantry window and the reference's window right after it. The point is the
+ * per-step overhead of gantry + tfjs against a plain PyTorch loop doing the same arithmetic:
+ * batch 64 (`--batch`, both sides), one D update then one non-saturating G update,
+ * Adam(2e-4, 0.5) (ring: 1e-3), for four models:
  *   ring   the demo's ring cell: G 16-128-128-2, D 2-128-128-1, LeakyReLU 0.2, on ring-8;
  *   ring-mbd  the same with the demo's minibatch discrimination (8 kernels of 3 dims) in D;
  *   mlp    G 100-256-512-784 (tanh), D 784-512-256-1, LeakyReLU 0.2;
@@ -20,7 +22,8 @@
  * warm-up window); --steps/--windows override them. --profile adds one more window, untimed,
  * whose kernels are counted and timed (`kernel_profile.ts`) and printed per step. --json adds
  * one JSON line per model (msPerStep the windows' median, minMs and maxMs the fastest and
- * slowest window's, torchMsPerStep and ratio when PyTorch ran).
+ * slowest window's; when PyTorch ran, torchMsPerStep its windows' median and ratio, ratioMin and
+ * ratioMax over the window pairs).
  *
  * @module
  */
@@ -30,6 +33,7 @@ import { tf } from "../deps.ts";
 import type { ExperimentInput } from "../core/config/schema.ts";
 import { train } from "../core/train/train.ts";
 import { formatProfile, profileKernels } from "./kernel_profile.ts";
+import { startTorchReference } from "./torch_reference.ts";
 
 const USAGE = "Usage: deno task bench [--model ring|ring-mbd|mlp|dcgan|all] " +
   "[--backend wasm|cpu|webgpu] [--threads N] [--batch 64] [--steps N] [--windows N] " +
@@ -82,7 +86,7 @@ interface Model {
   addons: (string | { name: string; options: Record<string, unknown> })[];
   steps: number;
   windows: number;
-  /** Timed steps of the PyTorch reference (after its own 5 warm-up steps). */
+  /** Timed steps of the PyTorch reference, spread over the windows (after its own warm-up). */
   torchSteps: number;
 }
 const MODELS: Record<string, Model> = {
@@ -148,7 +152,7 @@ const override = (flag: string | undefined, fallback: number) => {
 
 const f = (ms: number) => ms.toFixed(2);
 
-/** Benchmarks one model through gantry, then its PyTorch reference; prints the results. */
+/** Benchmarks one model through gantry, its PyTorch reference between the windows; prints it. */
 async function bench(name: string, model: Model): Promise<void> {
   const STEPS = override(flags.steps, model.steps);
   const WINDOWS = override(flags.windows, model.windows);
@@ -182,29 +186,40 @@ async function bench(name: string, model: Model): Promise<void> {
     seed: 1,
   };
 
-  const marks: number[] = [];
+  // The reference's windows alternate with gantry's: one after each of gantry's windows (the
+  // first, after the warm-up, is the reference's warm-up too), none after the profiled one.
+  const torch = await startTorchReference({ model: name, batch: BATCH, threads });
+  const torchSteps = Math.max(1, Math.round(model.torchSteps / WINDOWS));
+  const gantryMs: number[] = [], torchMs: number[] = [];
   let profiler: ReturnType<typeof profileKernels> | undefined;
-  const result = await train(config, {
+  let windowStart = performance.now();
+  const training = train(config, {
     registry: builtinRegistry(),
-    onProgress: () => {
-      marks.push(performance.now());
-      if (flags.profile && marks.length === WINDOWS + 1) {
+    onProgress: async () => {
+      gantryMs.push(performance.now() - windowStart);
+      if (typeof torch !== "string" && gantryMs.length <= WINDOWS + 1) {
+        torchMs.push(await torch.window(torchSteps));
+      }
+      if (flags.profile && gantryMs.length === WINDOWS + 1) {
         profiler = profileKernels(tf.getBackend());
         profiler.start();
       }
+      windowStart = performance.now();
     },
   });
+  // The reference ends however training ends.
+  const result = await training.finally(() => typeof torch !== "string" && torch.close());
   const kernels = profiler?.stop();
   profiler?.restore();
-  const profiledEnd = flags.profile ? marks.pop()! : 0;
-  if (result.status !== "ok" || marks.length !== WINDOWS + 1) {
+  const profiledMs = flags.profile ? gantryMs.pop()! : 0;
+  if (result.status !== "ok" || gantryMs.length !== WINDOWS + 1) {
     throw new Error(
       `${name}: training ${result.status} after ${result.steps} steps: ${result.error ?? ""}`,
     );
   }
-  const windows = marks.slice(1).map((t, i) => (t - marks[i]) / STEPS).sort((a, b) => a - b);
-  const mid = windows.length >> 1;
-  const median = windows.length % 2 ? windows[mid] : (windows[mid - 1] + windows[mid]) / 2;
+  const timed = gantryMs.slice(1).map((ms) => ms / STEPS);
+  const windows = [...timed].sort((a, b) => a - b);
+  const median = middle(windows);
   const lines = [
     `gantry ${name} step (${result.backend}${
       result.threads ? `, ${result.threads} thread(s)` : ""
@@ -213,11 +228,7 @@ async function bench(name: string, model: Model): Promise<void> {
     `(min ${f(windows[0])}, max ${f(windows.at(-1)!)}; ${WINDOWS} windows of ${STEPS} steps ` +
     `after ${STEPS} warm-up) = ${(1000 / median).toFixed(median < 100 ? 0 : 2)} steps/s`,
   ];
-  if (kernels) {
-    lines.push(formatProfile(kernels, STEPS, profiledEnd - marks.at(-1)!));
-  }
-  // Runs after gantry has finished, so the two never compete for the CPU.
-  const torch = await torchReference(name, model.torchSteps, threads);
+  if (kernels) lines.push(formatProfile(kernels, STEPS, profiledMs));
   const summary: Record<string, unknown> = {
     model: name,
     backend: result.backend,
@@ -229,15 +240,24 @@ async function bench(name: string, model: Model): Promise<void> {
     steps: STEPS,
     windows: WINDOWS,
   };
-  if (typeof torch === "number") {
-    summary.torchMsPerStep = torch;
-    summary.ratio = Number((median / torch).toFixed(2));
+  if (typeof torch !== "string") {
+    const torchWindows = torchMs.slice(1);
+    const torchMedian = middle([...torchWindows].sort((a, b) => a - b));
+    // Each gantry window against the reference's window right after it.
+    const ratios = timed.map((ms, i) => ms / torchWindows[i]).sort((a, b) => a - b);
+    const ratio = middle(ratios);
+    Object.assign(summary, {
+      torchMsPerStep: Number(torchMedian.toFixed(3)),
+      ratio: Number(ratio.toFixed(2)),
+      ratioMin: Number(ratios[0].toFixed(2)),
+      ratioMax: Number(ratios.at(-1)!.toFixed(2)),
+    });
     lines.push(
-      `  pytorch ${name} reference (${threads} thread(s), ${model.torchSteps} steps): ${
-        f(torch)
-      } ms`,
+      `  pytorch ${name} reference (${threads} thread(s), ${WINDOWS} windows of ${torchSteps} ` +
+        `steps, each after one of gantry's): ${f(torchMedian)} ms median`,
+      `  ratio gantry/pytorch: ${ratio.toFixed(2)}x median of the window pairs ` +
+        `(min ${ratios[0].toFixed(2)}, max ${ratios.at(-1)!.toFixed(2)})`,
     );
-    lines.push(`  ratio gantry/pytorch: ${(median / torch).toFixed(1)}x`);
   } else {
     lines.push(`  pytorch ${name} reference skipped: ${torch}`);
   }
@@ -245,43 +265,10 @@ async function bench(name: string, model: Model): Promise<void> {
   if (flags.json) console.log(JSON.stringify(summary));
 }
 
-/** The reference's ms/step, or the reason it was skipped. */
-async function torchReference(
-  model: string,
-  steps: number,
-  threads: number,
-): Promise<number | string> {
-  // A compiled binary's own files are not on disk for python: the GPU check names the script.
-  const script = new URL(
-    Deno.env.get("GANTRY_TORCH_REFERENCE") ?? "./torch_reference.py",
-    import.meta.url,
-  );
-  try {
-    await Deno.stat(script);
-  } catch {
-    return `${script.pathname} is missing`;
-  }
-  const python = "/usr/bin/python3";
-  const run = (args: string[]) =>
-    new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
-  try {
-    if (!(await run(["-c", "import torch"])).success) return `${python} cannot import torch`;
-  } catch (error) {
-    return `cannot run ${python}: ${error instanceof Error ? error.message : error}`;
-  }
-  const args = [
-    script.pathname,
-    "--model",
-    model,
-    "--threads",
-    String(threads),
-    "--steps",
-    String(steps),
-  ];
-  const out = await run(args);
-  const text = new TextDecoder().decode(out.success ? out.stdout : out.stderr).trim();
-  if (!out.success) return `the reference failed: ${text.split("\n").at(-1)}`;
-  return JSON.parse(text.split("\n").at(-1)!).msPerStep;
+/** The median of sorted numbers. */
+function middle(sorted: number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 for (const name of names) await bench(name, MODELS[name]);

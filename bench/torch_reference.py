@@ -3,6 +3,9 @@
 Run with Debian's PyTorch (apt-get install -y python3-torch):
     /usr/bin/python3 torch_reference.py --model mlp --threads 1 --steps 200
 Prints one JSON line: {"model", "threads", "batch", "msPerStep", "stepsPerSecond"}.
+With --serve (as `deno task bench` runs it, between its own windows) it prints {"ready": true}
+after its warm-up, then times N steps for every line N it reads, one such JSON line each, until
+its input ends.
 
 One step = one discriminator update on a real batch and a generated batch (binary
 cross-entropy on logits), then one generator update with the non-saturating loss; Adam
@@ -21,7 +24,7 @@ Models (batch 64, latent 100 unless said):
            -> convT 5x5 s2 to 28x28x1 (tanh)
         D: conv 5x5 s2 64 (LeakyReLU 0.2) -> conv 5x5 s2 128 (BN, LeakyReLU 0.2) -> dense 1
 """
-import argparse, json, time
+import argparse, json, sys, time
 import torch
 from torch import nn
 
@@ -30,6 +33,7 @@ p.add_argument("--model", choices=["ring", "ring-mbd", "mlp", "dcgan"], default=
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--steps", type=int, default=100)
 p.add_argument("--batch", type=int, default=64)
+p.add_argument("--serve", action="store_true")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(1)
@@ -91,11 +95,20 @@ def step():
     oG.zero_grad(); loss.backward(); oG.step()
 
 
+def timed(steps):
+    t = time.perf_counter()
+    for _ in range(steps):
+        step()
+    ms = (time.perf_counter() - t) / steps * 1000
+    return {"model": a.model, "threads": a.threads, "batch": B, "msPerStep": round(ms, 3),
+            "stepsPerSecond": round(1000 / ms, 2)}
+
+
 for _ in range(5):
     step()
-t = time.perf_counter()
-for _ in range(a.steps):
-    step()
-ms = (time.perf_counter() - t) / a.steps * 1000
-print(json.dumps({"model": a.model, "threads": a.threads, "batch": B, "msPerStep": round(ms, 3),
-                  "stepsPerSecond": round(1000 / ms, 2)}))
+if a.serve:
+    print(json.dumps({"ready": True}), flush=True)
+    for line in iter(sys.stdin.readline, ""):
+        print(json.dumps(timed(int(line))), flush=True)
+else:
+    print(json.dumps(timed(a.steps)))

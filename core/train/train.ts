@@ -31,8 +31,11 @@ export interface TrainOptions {
   source?: string;
   /** Called once the backend is chosen, before the first step. */
   onStart?(info: { backend: BackendInfo; config: ExperimentConfig }): void;
-  /** Called every `train.logEvery` steps, at evaluations, at checkpoints and at the last step. */
-  onProgress?(progress: Progress): void;
+  /**
+   * Called every `train.logEvery` steps, at evaluations, at checkpoints and at the last step;
+   * when it returns a promise, training waits for it.
+   */
+  onProgress?(progress: Progress): unknown;
   /** Called after every evaluation with its row of metrics.jsonl. */
   onEvaluation?(row: MetricsRow): void;
   /** Continue from RUN/checkpoint/ when there is one (else start afresh). Needs `outDir`. */
@@ -162,7 +165,7 @@ async function trainRun(
         options.onStep?.(step);
       },
       async onProgress(progress) {
-        options.onProgress?.(progress);
+        await options.onProgress?.(progress);
         await directory?.appendTrainRow(trainRow(progress));
       },
       async evaluate(stats) {

@@ -33,3 +33,27 @@ Deno.test("a config that cannot be built is reported before the directory's earl
   );
   await assert.rejects(() => train(tiny, { registry, outDir }), RunDirectoryError);
 });
+
+Deno.test("training waits for a promise onProgress returns before its next step", async () => {
+  const events: string[] = [];
+  const result = await train({ ...tiny, train: { ...tiny.train, logEvery: 2 } }, {
+    registry,
+    onStep: (step) => events.push(`step ${step}`),
+    onProgress: async ({ step }) => {
+      events.push(`progress ${step}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      events.push(`waited ${step}`);
+    },
+  });
+  assert.equal(result.status, "ok");
+  assert.deepEqual(events, [
+    "step 1",
+    "step 2",
+    "progress 2",
+    "waited 2",
+    "step 3",
+    "step 4",
+    "progress 4",
+    "waited 4",
+  ]);
+});
