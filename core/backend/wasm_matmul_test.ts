@@ -100,11 +100,8 @@ Deno.test("wasm transposes of the last two axes are wasm's Transpose's, blocks a
     const ours = transposeLastTwo(transpose, x, backend);
     const swapped = [...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!];
     assert.deepEqual(ours.shape, swapped, String(shape));
-    const expected = await tf.transpose(x, perm).data();
-    assert.deepEqual(
-      await tf.engine().makeTensorFromTensorInfo(ours).data(),
-      expected,
-      String(shape),
-    );
+    const [result, expected] = [tf.engine().makeTensorFromTensorInfo(ours), tf.transpose(x, perm)];
+    assert.deepEqual(await result.data(), await expected.data(), String(shape));
+    tf.dispose([x, result, expected]);
   }
 });
