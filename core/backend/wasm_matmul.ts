@@ -3,8 +3,10 @@
  * shapes a GAN step runs, with the same bits.
  *
  * - **Small products** (m·n·k up to {@linkcode SMALL_PRODUCT} multiply-adds, the layers of the
- *   ablation grids' MLPs) run in gantry's own SIMD kernel (`wasm_simd.ts`), A read transposed in
- *   place when the gradient asks for aᵀ·b. XNNPACK packs B into its own layout whenever B is a
+ *   ablation grids' MLPs) run in gantry's own SIMD kernel (`wasm_simd.ts`), which reads A
+ *   column-major: as stored when the gradient asks for aᵀ·b, transposed first otherwise (in SIMD
+ *   blocks, a pass over a batch-sized matrix, which its faster loads more than repay: see
+ *   `SimdKernels.matMul`). XNNPACK packs B into its own layout whenever B is a
  *   new tensor, which in training is every call (the weights change every step, gradients are
  *   new), and at these sizes the packing costs as much as the product (`bench/product_bench.ts`,
  *   a new B each call: 1.5–3.4x faster here for the ring's and mlp's small products; from 8 M
@@ -121,7 +123,10 @@ export function smallProduct(
   return k > 0 && m * n * k <= SMALL_PRODUCT ? [m, n, k] : undefined;
 }
 
-/** A small product in gantry's kernel (B transposed first when asked). */
+/**
+ * A small product in gantry's kernel, which reads A column-major (aᵀ as stored, for aᵀ·b) and B
+ * row-major: the operands are transposed first where they are not.
+ */
 function ownProduct(
   transpose: KernelFunc,
   inputs: Record<string, tf.TensorInfo>,
@@ -130,10 +135,13 @@ function ownProduct(
   transposeB: boolean,
   [m, n, k]: [number, number, number],
 ): tf.TensorInfo {
-  const { a, bias } = inputs;
-  const b = transposeB ? transposeLastTwo(transpose, inputs.b, backend) : inputs.b;
+  const { bias } = inputs;
+  const a = transposeA ? inputs.a : transposeLastTwo(transpose, inputs.a, backend);
+  let b = inputs.b;
   try {
-    const { outputs: [out], offset, memory } = onHeap(backend, [[...a.shape.slice(0, -2), m, n]]);
+    if (transposeB) b = transposeLastTwo(transpose, inputs.b, backend);
+    const shape = [...a.shape.slice(0, -2), m, n];
+    const { outputs: [out], offset, memory } = onHeap(backend, [shape]);
     simdKernels(memory).matMul(
       offset(a),
       offset(b),
@@ -142,12 +150,12 @@ function ownProduct(
       m,
       n,
       k,
-      transposeA ? 4 : 4 * k,
-      transposeA ? 4 * m : 4,
+      4 * m,
       bias ? 1 : 0,
     );
     return out;
   } finally {
+    if (a !== inputs.a) backend.disposeData(a.dataId);
     if (b !== inputs.b) backend.disposeData(b.dataId);
   }
 }

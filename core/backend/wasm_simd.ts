@@ -79,10 +79,10 @@ export interface SimdKernels {
     blocks: number,
   ): void;
   /**
-   * c = a·b (+ bias), c [m, n] and b [k, n] row-major, a's element (i, k) at byte
-   * `a + i·aRow + k·aStep` (so a may be transposed); each output is the float32 sum over k in
-   * order, starting from the bias when `biased` (else 0), one multiply then one add a term, as
-   * XNNPACK's fully connected operator computes it.
+   * c = a·b (+ bias), c [m, n] and b [k, n] row-major, a column-major: its element (i, k) at
+   * byte `a + 4·i + k·aStep` (aᵀ as a row-major [k, m] matrix when aStep = 4·m); each output is
+   * the float32 sum over k in order, starting from the bias when `biased` (else 0), one multiply
+   * then one add a term, as XNNPACK's fully connected operator computes it.
    */
   matMul(
     a: number,
@@ -92,7 +92,6 @@ export interface SimdKernels {
     m: number,
     n: number,
     k: number,
-    aRow: number,
     aStep: number,
     biased: number,
   ): void;
@@ -341,21 +340,30 @@ const ifElse = (condition: number[], type: number, then: number[], otherwise: nu
   0x0b,
 ];
 const [i32Sub, i32Eq, i32LeU, i32LtU, f32Add, f32Mul] = [0x6b, 0x46, 0x4d, 0x49, 0x92, 0x94];
-const [f32Load, f32Store, splatLoad] = [[0x2a, 2, 0], [0x38, 2, 0], [...simd(0x09), 2, 0]];
+const f32Store = [0x38, 2, 0];
+/** f32.load and v128.load32_splat of the address on the stack plus `offset`. */
+const f32Load = (offset: number) => [0x2a, 2, ...leb(offset)];
+const splatLoad = (offset: number) => [...simd(0x09), 2, ...leb(offset)];
+
+/** i8x16.shuffle of two vectors by 32-bit lanes (0–3 the first vector's, 4–7 the second's). */
+const lanes = (
+  ...picks: number[]
+) => [...simd(0x0d), ...picks.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b))];
 
 /**
  * See `SimdKernels.matMul`. Tiles of 4 rows (then the 1–3 left) by 8 columns (then 4, then
  * one at a time as scalars), each summed over k in registers: an A element is splatted across
- * the lanes and multiplied by a row of B's tile.
+ * the lanes and multiplied by a row of B's tile. In a 4-row tile the four A elements of a k are
+ * one vector load, splatted by shuffles: Deno runs wasm without V8's trap handler, so every load
+ * is bounds-checked in code, and a splat load each would be as many checks as multiplies.
  */
 function matMul() {
-  const [a, b, bias, c, m, n, k, aRow, aStep, biased] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [i, jb, kk, pa, pb, paRow, pcRow, nBytes] = [10, 11, 12, 13, 14, 15, 16, 17];
-  const aRows = [-1, 7, 18, 19]; // bytes from row i to row i + r of A (r·aRow; aRow is param 7)
-  const cRows = [-1, 17, 20, 21]; // and of C (r·nBytes)
-  const acc = (r: number, h: number) => 22 + 2 * r + h;
-  const [bv, av] = [(h: number) => 30 + h, 32];
-  const [sacc, sb] = [(r: number) => 33 + r, 37];
+  const [a, b, bias, c, m, n, k, aStep, biased] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [i, jb, kk, pa, pb, paRow, pcRow, nBytes] = [9, 10, 11, 12, 13, 14, 15, 16];
+  const cRows = [-1, 16, 17, 18]; // bytes from row i to row i + r of C (r·nBytes)
+  const acc = (r: number, h: number) => 19 + 2 * r + h;
+  const [bv, av, splatted] = [(h: number) => 27 + h, 29, 30];
+  const [sacc, sb] = [(r: number) => 31 + r, 35];
   const tile = (rows: number, vectors: number) => {
     const width = vectors ? 16 * vectors : 4;
     const hs = [...Array(Math.max(vectors, 1)).keys()];
@@ -368,24 +376,30 @@ function matMul() {
         ...rs.flatMap((r) => [...get(bv(h)), ...set(acc(r, h))]),
       ])
       : [
-        ...ifElse(get(biased), F32, [...biasAt, ...f32Load], [0x43, 0, 0, 0, 0]), ...set(sb),
+        ...ifElse(get(biased), F32, [...biasAt, ...f32Load(0)], [0x43, 0, 0, 0, 0]), ...set(sb),
         ...rs.flatMap((r) => [...get(sb), ...set(sacc(r))]),
       ];
+    /** Row r's A element of this k, splatted, on the stack. */
+    const splat = (r: number) =>
+      rows === 4
+        ? [...get(av), ...get(av), ...lanes(r, r, r, r)]
+        : [...get(pa), ...splatLoad(4 * r)];
     // deno-fmt-ignore
     const term = vectors
       ? [
         ...hs.flatMap((h) => [...get(pb), ...loadAt(16 * h), ...set(bv(h))]),
+        ...(rows === 4 ? [...get(pa), ...loadAt(0), ...set(av)] : []),
         ...rs.flatMap((r) => [
-          ...plus(pa, aRows, r), ...splatLoad, ...set(av),
+          ...splat(r), ...set(splatted),
           ...hs.flatMap((h) => [
-            ...get(acc(r, h)), ...get(av), ...get(bv(h)), ...mul, ...add, ...set(acc(r, h)),
+            ...get(acc(r, h)), ...get(splatted), ...get(bv(h)), ...mul, ...add, ...set(acc(r, h)),
           ]),
         ]),
       ]
       : [
-        ...get(pb), ...f32Load, ...set(sb),
+        ...get(pb), ...f32Load(0), ...set(sb),
         ...rs.flatMap((r) => [
-          ...get(sacc(r)), ...plus(pa, aRows, r), ...f32Load, ...get(sb), f32Mul, f32Add,
+          ...get(sacc(r)), ...get(pa), ...f32Load(4 * r), ...get(sb), f32Mul, f32Add,
           ...set(sacc(r)),
         ]),
       ];
@@ -417,25 +431,19 @@ function matMul() {
   const left = (r: number) => [...get(m), ...get(i), i32Sub, i32Const, r, i32Eq];
   const times = (x: number, r: number) => [...get(x), i32Const, r, i32Mul];
   // deno-fmt-ignore
-  return func(10, 12, 11, [
+  return func(9, 10, 12, [
     ...get(n), i32Const, 2, i32Shl, ...set(nBytes),
-    ...times(aRow, 2), ...set(aRows[2]), ...times(aRow, 3), ...set(aRows[3]),
     ...times(nBytes, 2), ...set(cRows[2]), ...times(nBytes, 3), ...set(cRows[3]),
     ...copy(paRow, a), ...copy(pcRow, c), ...reset(i),
     ...whileLoop([...get(i), i32Const, 4, i32Add, ...get(m), i32LeU], [
       ...rowBlock(4),
       ...get(i), i32Const, 4, i32Add, ...set(i),
-      ...get(paRow), ...times(aRow, 4), i32Add, ...set(paRow),
+      ...get(paRow), i32Const, 16, i32Add, ...set(paRow),
       ...get(pcRow), ...times(nBytes, 4), i32Add, ...set(pcRow),
     ]),
     ...ifElse(left(3), 0x40, rowBlock(3), ifElse(left(2), 0x40, rowBlock(2), ifElse(left(1), 0x40, rowBlock(1)))),
   ], 5);
 }
-
-/** i8x16.shuffle of two vectors by 32-bit lanes (0–3 the first vector's, 4–7 the second's). */
-const lanes = (
-  ...picks: number[]
-) => [...simd(0x0d), ...picks.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b))];
 
 /**
  * See `SimdKernels.transpose`. Each block: four rows loaded, interleaved in pairs, then the
@@ -511,7 +519,7 @@ const FUNCTIONS = {
   // mT minus n kernels dims blocks; mT dy e first second n kernels dims blocks
   closenessDistances: closenessDistances(),
   closenessGrad: closenessGrad(),
-  // a b bias c m n k aRow aStep biased
+  // a b bias c m n k aStep biased
   matMul: matMul(),
   // x out rows cols
   transpose: transpose(),
