@@ -6,12 +6,12 @@
  *   ablation grids' MLPs) run in gantry's own SIMD kernel (`wasm_simd.ts`), which reads A
  *   column-major: as stored when the gradient asks for aᵀ·b, transposed first otherwise (in SIMD
  *   blocks, a pass over a batch-sized matrix, which its faster loads more than repay: see
- *   `SimdKernels.matMul`). XNNPACK packs B into its own layout whenever B is a
- *   new tensor, which in training is every call (the weights change every step, gradients are
- *   new), and at these sizes the packing costs as much as the product (`bench/product_bench.ts`,
- *   a new B each call: 1.5–3.4x faster here for the ring's and mlp's small products; from 8 M
- *   multiply-adds up the two were within 10 %). Both sum each output over k in order, from the
- *   bias, one float32 multiply and add a term: the same bits.
+ *   `SimdKernels.matMul`). XNNPACK packs B into its own layout for every new B tensor (it keeps
+ *   the packed copy while the tensor lives), which in training is a few calls at most (the
+ *   weights change every step, gradients are new), and at these sizes the packing costs as much
+ *   as the product (`bench/product_bench.ts`, a new B each call: 1.5–3.4x faster here for the
+ *   ring's and mlp's small products). Both sum each output over k in order, from the bias, one
+ *   float32 multiply and add a term: the same bits.
  * - **Transposed operands** of larger products: wasm's kernel takes a plain loop for any
  *   transposed product (measured 20x slower: 114 ms against 6 ms for a 784×128 by 128×512
  *   product). The operands are transposed first with wasm's Transpose, or, for a·bᵀ with a large
