@@ -355,7 +355,7 @@ const lanes = (
  * one at a time as scalars), each summed over k in registers: an A element is splatted across
  * the lanes and multiplied by a row of B's tile. In a 4-row tile the four A elements of a k are
  * one vector load, splatted by shuffles: Deno runs wasm without V8's trap handler, so every load
- * is bounds-checked in code, and a splat load each would be as many checks as multiplies.
+ * is bounds-checked in code, and a splat load each made six checked loads a k, not three.
  */
 function matMul() {
   const [a, b, bias, c, m, n, k, aStep, biased] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
