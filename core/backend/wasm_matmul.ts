@@ -150,7 +150,6 @@ function ownProduct(
       m,
       n,
       k,
-      4 * m,
       bias ? 1 : 0,
     );
     return out;

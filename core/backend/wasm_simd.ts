@@ -79,10 +79,10 @@ export interface SimdKernels {
     blocks: number,
   ): void;
   /**
-   * c = a·b (+ bias), c [m, n] and b [k, n] row-major, a column-major: its element (i, k) at
-   * byte `a + 4·i + k·aStep` (aᵀ as a row-major [k, m] matrix when aStep = 4·m); each output is
-   * the float32 sum over k in order, starting from the bias when `biased` (else 0), one multiply
-   * then one add a term, as XNNPACK's fully connected operator computes it.
+   * c = a·b (+ bias), c [m, n] and b [k, n] row-major, a column-major (aᵀ as a row-major [k, m]
+   * matrix); each output is the float32 sum over k in order, starting from the bias when
+   * `biased` (else 0), one multiply then one add a term, as XNNPACK's fully connected operator
+   * computes it.
    */
   matMul(
     a: number,
@@ -92,7 +92,6 @@ export interface SimdKernels {
     m: number,
     n: number,
     k: number,
-    aStep: number,
     biased: number,
   ): void;
   /**
@@ -358,7 +357,7 @@ const lanes = (
  * is bounds-checked in code, and a splat load each made six checked loads a k, not three.
  */
 function matMul() {
-  const [a, b, bias, c, m, n, k, aStep, biased] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [a, b, bias, c, m, n, k, biased, aStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8]; // aStep: 4·m
   const [i, jb, kk, pa, pb, paRow, pcRow, nBytes] = [9, 10, 11, 12, 13, 14, 15, 16];
   const cRows = [-1, 16, 17, 18]; // bytes from row i to row i + r of C (r·nBytes)
   const acc = (r: number, h: number) => 19 + 2 * r + h;
@@ -431,7 +430,8 @@ function matMul() {
   const left = (r: number) => [...get(m), ...get(i), i32Sub, i32Const, r, i32Eq];
   const times = (x: number, r: number) => [...get(x), i32Const, r, i32Mul];
   // deno-fmt-ignore
-  return func(9, 10, 12, [
+  return func(8, 11, 12, [
+    ...get(m), i32Const, 2, i32Shl, ...set(aStep),
     ...get(n), i32Const, 2, i32Shl, ...set(nBytes),
     ...times(nBytes, 2), ...set(cRows[2]), ...times(nBytes, 3), ...set(cRows[3]),
     ...copy(paRow, a), ...copy(pcRow, c), ...reset(i),
@@ -519,7 +519,7 @@ const FUNCTIONS = {
   // mT minus n kernels dims blocks; mT dy e first second n kernels dims blocks
   closenessDistances: closenessDistances(),
   closenessGrad: closenessGrad(),
-  // a b bias c m n k aStep biased
+  // a b bias c m n k biased
   matMul: matMul(),
   // x out rows cols
   transpose: transpose(),
