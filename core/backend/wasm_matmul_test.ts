@@ -22,7 +22,35 @@ function xnnpackProduct(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.
   return tf.slice(out, [0, 0], [m, n]);
 }
 
-Deno.test("wasm's small products are XNNPACK's bits, transposed and with a bias or not", async () => {
+/**
+ * Asserts that `ours` and `theirs` (two float32 summations of a·b + bias over k in order, in any
+ * rounding of their multiply-adds) agree to the bound both keep to the exact sum: each is within
+ * γₖ₊₁·(|bias| + Σₖ|a||b|) of it, γₙ = n·u / (1 − n·u), u = 2⁻²⁴.
+ */
+async function assertWithinRounding(
+  ours: tf.Tensor,
+  theirs: tf.Tensor,
+  [a, b, bias]: [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D | undefined],
+  label: string,
+) {
+  const [m, k] = a.shape;
+  const scale = tf.tidy(() => {
+    const sums = tf.matMul(tf.abs(a), tf.abs(b));
+    return bias ? tf.add(sums, tf.abs(bias)) : sums;
+  });
+  const [x, y, s] = await Promise.all([ours.data(), theirs.data(), scale.data()]);
+  scale.dispose();
+  const u = 2 ** -24, gamma = (k + 1) * u / (1 - (k + 1) * u);
+  assert.equal(x.length, m * b.shape[1], label);
+  for (let i = 0; i < x.length; i++) {
+    // Twice the bound: one for each side; the scale itself is rounded, hence the 1.01.
+    if (!(Math.abs(x[i] - y[i]) <= 2.02 * gamma * s[i])) {
+      assert.fail(`${label}: element ${i} is ${x[i]}, XNNPACK's ${y[i]}, bound ${gamma * s[i]}`);
+    }
+  }
+}
+
+Deno.test("wasm's small products are XNNPACK's to rounding, transposed and with a bias or not", async () => {
   await useBackend("wasm");
   const rng = createRng(13);
   const random = (shape: [number, number]) =>
@@ -31,12 +59,13 @@ Deno.test("wasm's small products are XNNPACK's bits, transposed and with a bias 
   const shapes = [[64, 16, 128], [64, 128, 128], [64, 128, 2], [128, 64, 2], [64, 2, 128]];
   for (let i = 0; i < 24; i++) shapes.push([1 + rng.int(13), 1 + rng.int(40), 1 + rng.int(37)]);
   shapes.push([1, 1, 1], [3, 700, 1], [5, 1, 9]);
+  let differing = 0;
   for (const [m, k, n] of shapes) {
     for (const [transposeA, transposeB, biased] of [[0, 0, 1], [0, 0, 0], [1, 0, 0], [0, 1, 1]]) {
       const label = `[${m}, ${k}]·[${k}, ${n}] transposeA ${transposeA} transposeB ${transposeB}`;
+      const a = random([m, k]), b = random([k, n]);
+      const bias = biased ? tf.tensor1d(rng.fill(new Float32Array(n))) : undefined;
       const products = tf.tidy(() => {
-        const a = random([m, k]), b = random([k, n]);
-        const bias = biased ? tf.tensor1d(rng.fill(new Float32Array(n))) : undefined;
         const [aIn, bIn] = [transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b];
         const attrs = { transposeA: !!transposeA, transposeB: !!transposeB };
         const inputs = {
@@ -50,13 +79,42 @@ Deno.test("wasm's small products are XNNPACK's bits, transposed and with a bias 
           .concat(bias ? [] : [tf.matMul(aIn, bIn, attrs.transposeA, attrs.transposeB)]);
       });
       const [fused, theirs, plain] = products;
-      for (const [ours, name] of [[fused, "fused.matMul"], [plain, "matMul"]] as const) {
-        if (!ours) continue;
-        assert.deepEqual(ours.shape, [m, n], `${label}, ${name}`);
-        assert.deepEqual(await ours.data(), await theirs.data(), `${label}, ${name}`);
+      await assertWithinRounding(fused, theirs, [a, b, bias], `${label}, fused.matMul`);
+      if (plain) {
+        // Both ops reach the same kernel: the same bits.
+        assert.deepEqual(await plain.data(), await fused.data(), `${label}, matMul`);
       }
-      tf.dispose(products);
+      const [x, y] = [await fused.data(), await theirs.data()];
+      differing += x.filter((v, i) => v !== y[i]).length;
+      tf.dispose([...products, a, b, ...(bias ? [bias] : [])]);
     }
+  }
+  // Fused multiply-adds round differently from XNNPACK's separate ones, so some outputs differ.
+  assert.ok(differing > 0);
+});
+
+Deno.test("every tile of wasm's small-product kernel rounds each multiply-add once", async () => {
+  await useBackend("wasm");
+  // (1 + 2⁻¹²)² = 1 + 2⁻¹¹ + 2⁻²⁴ rounds to 1 + 2⁻¹¹ in float32; added to −(1 + 2⁻¹¹) unrounded
+  // it leaves 2⁻²⁴, rounded first 0. 7×13 outputs: 4-row and 3-row tiles by 8, 4 and 1 columns.
+  const [m, n] = [7, 13];
+  const x = 1 + 2 ** -12;
+  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true]]) {
+    const y = tf.tidy(() =>
+      tf.fused.matMul({
+        a: tf.fill(transposeA ? [1, m] : [m, 1], x),
+        b: tf.fill(transposeB ? [n, 1] : [1, n], x),
+        bias: tf.fill([n], -(1 + 2 ** -11)),
+        transposeA,
+        transposeB,
+      })
+    );
+    assert.deepEqual(
+      [...await y.data()],
+      Array(m * n).fill(2 ** -24),
+      `${transposeA} ${transposeB}`,
+    );
+    y.dispose();
   }
 });
 

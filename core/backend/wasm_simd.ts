@@ -6,8 +6,10 @@
  * here, 12 in JavaScript, 6.8 through tfjs's 14 kernels). The module is assembled here, byte by
  * byte, from the instruction lists below, and imports the backend's memory. Its `f32x4`
  * operations are IEEE float32, as XNNPACK's are, applied in tfjs's order, so the results are bit
- * for bit tfjs's. Each elementwise function does `n4` blocks of four floats; the caller does the
- * last `n % 4` elements.
+ * for bit tfjs's, except the product's: it fuses each multiply-add (relaxed SIMD's `relaxed_madd`,
+ * x64's FMA3), one rounding a term where tfjs rounds twice, as PyTorch's BLAS does. Each
+ * elementwise function does `n4` blocks of four floats; the caller does the last `n % 4`
+ * elements.
  *
  * @module
  */
@@ -81,8 +83,10 @@ export interface SimdKernels {
   /**
    * c = a·b (+ bias), c [m, n] and b [k, n] row-major, a column-major (aᵀ as a row-major [k, m]
    * matrix); each output is the float32 sum over k in order, starting from the bias when
-   * `biased` (else 0), one multiply then one add a term, as XNNPACK's fully connected operator
-   * computes it.
+   * `biased` (else 0), as XNNPACK's fully connected operator sums it, but a fused multiply-add a
+   * term: rounded once, where XNNPACK rounds the product and the sum. On a CPU without FMA (x64
+   * before 2013) V8 computes `relaxed_madd` as XNNPACK does, so the bits depend on the machine;
+   * on one machine they are the same every run.
    */
   matMul(
     a: number,
@@ -122,6 +126,8 @@ const get = (i: number) => [0x20, ...leb(i)];
 const set = (i: number) => [0x21, ...leb(i)];
 const simd = (op: number) => [0xfd, ...leb(op)];
 const [splat, add, mul, div, sqrt] = [0x13, 0xe4, 0xe6, 0xe7, 0xe3].map(simd);
+/** Relaxed SIMD's f32x4.relaxed_madd: a·b + c, rounded once where the CPU has FMA (x64's FMA3). */
+const madd = simd(0x105);
 const [lt, gt, bitselect, abs, neg, sub] = [0x43, 0x44, 0x52, 0xe0, 0xe1, 0xe5].map(simd);
 const zero = [...simd(0x0c), ...Array(16).fill(0)];
 const [i32Const, i32GeU, i32Add, i32Mul, i32Shl] = [0x41, 0x4f, 0x6a, 0x6c, 0x74];
@@ -198,12 +204,9 @@ function columnSums() {
   return { type: [0x60, ...vec(Array(5).fill([I32])), 0], body: [...leb(body.length), ...body] };
 }
 
-/**
- * A function of `params` i32 parameters with `ints` i32, `vectors` v128 and `floats` f32 locals
- * after them.
- */
-function func(params: number, ints: number, vectors: number, body: number[], floats = 0) {
-  const locals = vec([[...leb(ints), I32], [...leb(vectors), V128], [...leb(floats), F32]]);
+/** A function of `params` i32 parameters with `ints` i32 and `vectors` v128 locals after them. */
+function func(params: number, ints: number, vectors: number, body: number[]) {
+  const locals = vec([[...leb(ints), I32], [...leb(vectors), V128]]);
   const code = [...locals, ...body, 0x0b];
   return {
     type: [0x60, ...vec(Array(params).fill([I32])), 0],
@@ -338,10 +341,9 @@ const ifElse = (condition: number[], type: number, then: number[], otherwise: nu
   ...(otherwise.length ? [0x05, ...otherwise] : []),
   0x0b,
 ];
-const [i32Sub, i32Eq, i32LeU, i32LtU, f32Add, f32Mul] = [0x6b, 0x46, 0x4d, 0x49, 0x92, 0x94];
+const [i32Sub, i32Eq, i32LeU, i32LtU] = [0x6b, 0x46, 0x4d, 0x49];
 const f32Store = [0x38, 2, 0];
-/** f32.load and v128.load32_splat of the address on the stack plus `offset`. */
-const f32Load = (offset: number) => [0x2a, 2, ...leb(offset)];
+/** v128.load32_splat of the address on the stack plus `offset`. */
 const splatLoad = (offset: number) => [...simd(0x09), 2, ...leb(offset)];
 
 /** i8x16.shuffle of two vectors by 32-bit lanes (0–3 the first vector's, 4–7 the second's). */
@@ -350,11 +352,14 @@ const lanes = (
 ) => [...simd(0x0d), ...picks.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b))];
 
 /**
- * See `SimdKernels.matMul`. Tiles of 4 rows (then the 1–3 left) by 8 columns (then 4, then
- * one at a time as scalars), each summed over k in registers: an A element is splatted across
- * the lanes and multiplied by a row of B's tile. In a 4-row tile the four A elements of a k are
- * one vector load, splatted by shuffles: Deno runs wasm without V8's trap handler, so every load
- * is bounds-checked in code, and a splat load each made six checked loads a k, not three.
+ * See `SimdKernels.matMul`. Tiles of 4 rows (then the 1–3 left) by 8 columns (then 4, then one
+ * at a time), each summed over k in registers, a fused multiply-add a term: an A element is
+ * splatted across the lanes and multiplied into a row of B's tile. In a 4-row tile the four A
+ * elements of a k are one vector load, splatted by shuffles: Deno runs wasm without V8's trap
+ * handler, so every load is bounds-checked in code, and a splat load each made six checked loads
+ * a k, not three. A single column of a 4-row tile keeps its rows in the lanes: that A vector
+ * times B's element. Blocks of columns are the outer loop, each going down all the rows, so that
+ * B's block stays cached while A, a batch's rows, is read again.
  */
 function matMul() {
   const [a, b, bias, c, m, n, k, biased, aStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8]; // aStep: 4·m
@@ -362,50 +367,44 @@ function matMul() {
   const cRows = [-1, 16, 17, 18]; // bytes from row i to row i + r of C (r·nBytes)
   const acc = (r: number, h: number) => 19 + 2 * r + h;
   const [bv, av, splatted] = [(h: number) => 27 + h, 29, 30];
-  const [sacc, sb] = [(r: number) => 31 + r, 35];
   const tile = (rows: number, vectors: number) => {
-    const width = vectors ? 16 * vectors : 4;
     const hs = [...Array(Math.max(vectors, 1)).keys()];
-    const rs = [...Array(rows).keys()];
+    // A single column of a 4-row tile has one accumulator, its rows in the lanes.
+    const inLanes = rows === 4 && !vectors;
+    const rs = [...Array(inLanes ? 1 : rows).keys()];
     const biasAt = [...get(bias), ...get(jb), i32Add];
     // deno-fmt-ignore
-    const start = vectors
-      ? hs.flatMap((h) => [
-        ...ifElse(get(biased), V128, [...biasAt, ...loadAt(16 * h)], zero), ...set(bv(h)),
-        ...rs.flatMap((r) => [...get(bv(h)), ...set(acc(r, h))]),
-      ])
-      : [
-        ...ifElse(get(biased), F32, [...biasAt, ...f32Load(0)], [0x43, 0, 0, 0, 0]), ...set(sb),
-        ...rs.flatMap((r) => [...get(sb), ...set(sacc(r))]),
-      ];
-    /** Row r's A element of this k, splatted, on the stack. */
-    const splat = (r: number) =>
-      rows === 4
+    const start = hs.flatMap((h) => [
+      ...ifElse(get(biased), V128, [...biasAt, ...(vectors ? loadAt(16 * h) : splatLoad(0))], zero),
+      ...set(bv(h)),
+      ...rs.flatMap((r) => [...get(bv(h)), ...set(acc(r, h))]),
+    ]);
+    /** Row r's A element of this k, splatted (in lanes: the tile's four), on the stack. */
+    const aOf = (r: number) =>
+      inLanes
+        ? get(av)
+        : rows === 4
         ? [...get(av), ...get(av), ...lanes(r, r, r, r)]
         : [...get(pa), ...splatLoad(4 * r)];
+    const bAt = (h: number) => [...get(pb), ...(vectors ? loadAt(16 * h) : splatLoad(0))];
     // deno-fmt-ignore
-    const term = vectors
-      ? [
-        ...hs.flatMap((h) => [...get(pb), ...loadAt(16 * h), ...set(bv(h))]),
-        ...(rows === 4 ? [...get(pa), ...loadAt(0), ...set(av)] : []),
-        ...rs.flatMap((r) => [
-          ...splat(r), ...set(splatted),
-          ...hs.flatMap((h) => [
-            ...get(acc(r, h)), ...get(splatted), ...get(bv(h)), ...mul, ...add, ...set(acc(r, h)),
-          ]),
+    const term = [
+      ...hs.flatMap((h) => [...bAt(h), ...set(bv(h))]),
+      ...(rows === 4 ? [...get(pa), ...loadAt(0), ...set(av)] : []),
+      ...rs.flatMap((r) => [
+        ...aOf(r), ...set(splatted),
+        ...hs.flatMap((h) => [
+          ...get(splatted), ...get(bv(h)), ...get(acc(r, h)), ...madd, ...set(acc(r, h)),
         ]),
-      ]
-      : [
-        ...get(pb), ...f32Load(0), ...set(sb),
-        ...rs.flatMap((r) => [
-          ...get(sacc(r)), ...get(pa), ...f32Load(4 * r), ...get(sb), f32Mul, f32Add,
-          ...set(sacc(r)),
-        ]),
-      ];
+      ]),
+    ];
+    /** Output (r, column) of the tile: its vector h, or one lane of a column's accumulator. */
     // deno-fmt-ignore
-    const finish = rs.flatMap((r) => hs.flatMap((h) => [
+    const finish = [...Array(rows).keys()].flatMap((r) => hs.flatMap((h) => [
       ...plus(pcRow, cRows, r), ...get(jb), i32Add,
-      ...(vectors ? [...get(acc(r, h)), ...storeAt(16 * h)] : [...get(sacc(r)), ...f32Store]),
+      ...(vectors
+        ? [...get(acc(r, h)), ...storeAt(16 * h)]
+        : [...get(acc(inLanes ? 0 : r, 0)), ...simd(0x1f), inLanes ? r : 0, ...f32Store]),
     ]));
     // deno-fmt-ignore
     return [
@@ -413,7 +412,6 @@ function matMul() {
       ...copy(pa, paRow), ...get(b), ...get(jb), i32Add, ...set(pb), ...reset(kk),
       ...counted(kk, k, [...term, ...increase(pa, aStep), ...increase(pb, nBytes)]),
       ...finish,
-      ...get(jb), i32Const, ...leb(width), i32Add, ...set(jb),
     ];
   };
   /** Whether `width` more bytes of the row fit: jb + width ≤ nBytes. */
@@ -421,28 +419,31 @@ function matMul() {
   const fits = (width: number) => [
     ...get(jb), i32Const, ...leb(width), i32Add, ...get(nBytes), i32LeU,
   ];
-  const rowBlock = (rows: number) => [
-    ...reset(jb),
-    ...whileLoop(fits(32), tile(rows, 2)),
-    ...ifElse(fits(16), 0x40, tile(rows, 1)),
-    ...whileLoop([...get(jb), ...get(nBytes), i32LtU], tile(rows, 0)),
-  ];
   const left = (r: number) => [...get(m), ...get(i), i32Sub, i32Const, r, i32Eq];
   const times = (x: number, r: number) => [...get(x), i32Const, r, i32Mul];
+  /** The tiles of one block of columns (8, 4 or 1 wide), down the rows: B's tile stays cached. */
+  // deno-fmt-ignore
+  const columnBlock = (vectors: number) => [
+    ...copy(paRow, a), ...copy(pcRow, c), ...reset(i),
+    ...whileLoop([...get(i), i32Const, 4, i32Add, ...get(m), i32LeU], [
+      ...tile(4, vectors),
+      ...get(i), i32Const, 4, i32Add, ...set(i),
+      ...get(paRow), i32Const, 16, i32Add, ...set(paRow),
+      ...get(pcRow), ...times(nBytes, 4), i32Add, ...set(pcRow),
+    ]),
+    ...ifElse(left(3), 0x40, tile(3, vectors), ifElse(left(2), 0x40, tile(2, vectors), ifElse(left(1), 0x40, tile(1, vectors)))),
+    ...get(jb), i32Const, ...leb(vectors ? 16 * vectors : 4), i32Add, ...set(jb),
+  ];
   // deno-fmt-ignore
   return func(8, 11, 12, [
     ...get(m), i32Const, 2, i32Shl, ...set(aStep),
     ...get(n), i32Const, 2, i32Shl, ...set(nBytes),
     ...times(nBytes, 2), ...set(cRows[2]), ...times(nBytes, 3), ...set(cRows[3]),
-    ...copy(paRow, a), ...copy(pcRow, c), ...reset(i),
-    ...whileLoop([...get(i), i32Const, 4, i32Add, ...get(m), i32LeU], [
-      ...rowBlock(4),
-      ...get(i), i32Const, 4, i32Add, ...set(i),
-      ...get(paRow), i32Const, 16, i32Add, ...set(paRow),
-      ...get(pcRow), ...times(nBytes, 4), i32Add, ...set(pcRow),
-    ]),
-    ...ifElse(left(3), 0x40, rowBlock(3), ifElse(left(2), 0x40, rowBlock(2), ifElse(left(1), 0x40, rowBlock(1)))),
-  ], 5);
+    ...reset(jb),
+    ...whileLoop(fits(32), columnBlock(2)),
+    ...ifElse(fits(16), 0x40, columnBlock(1)),
+    ...whileLoop([...get(jb), ...get(nBytes), i32LtU], columnBlock(0)),
+  ]);
 }
 
 /**
