@@ -3,7 +3,7 @@ import { tf } from "../../deps.ts";
 import { createRng } from "../contract/rng.ts";
 import { matrixProduct } from "./matrix_product.ts";
 import { useBackend } from "./select.ts";
-import { SMALL_PRODUCT } from "./wasm_matmul.ts";
+import { OWN_PRODUCT } from "./wasm_matmul.ts";
 
 const rng = createRng(29);
 const random = (...shape: number[]) =>
@@ -22,7 +22,7 @@ function valueAndGradients(
 
 Deno.test("wasm's one-kernel product and its gradients are tfjs's bits, transposed or not", async () => {
   await useBackend("wasm");
-  const side = Math.ceil(Math.cbrt(SMALL_PRODUCT)) + 8; // past gantry's kernel: XNNPACK's
+  const side = Math.ceil(Math.cbrt(OWN_PRODUCT)) + 8; // past gantry's kernel: XNNPACK's
   const shapes = [[64, 128, 128], [64, 2, 128], [64, 128, 1], [7, 13, 5], [side, side, side]];
   for (const [m, k, n] of shapes) {
     for (

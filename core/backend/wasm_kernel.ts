@@ -37,6 +37,12 @@ interface WasmHeap {
   wasm: { asm?: { memory: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
 
+/** The wasm backend's heap: its WebAssembly memory (shared on the threaded build). */
+export function heapMemory(backend: tf.KernelBackend): WebAssembly.Memory {
+  const { wasm } = backend as unknown as WasmHeap;
+  return (wasm.asm?.memory ?? wasm.wasmMemory)!;
+}
+
 /**
  * Allocates one float32 output of each shape, then views on the heap: views are taken after
  * every allocation, as one that grows the heap detaches the views made before. `offset` is a
@@ -47,6 +53,5 @@ export function onHeap(backend: tf.KernelBackend, shapes: number[][]) {
   const outputs = shapes.map((shape) => wasm.makeOutput(shape, "float32"));
   const view = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t);
   const offset = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId).memoryOffset;
-  const memory = (wasm.wasm.asm?.memory ?? wasm.wasm.wasmMemory)!;
-  return { outputs, out: outputs.map(view), view, offset, memory };
+  return { outputs, out: outputs.map(view), view, offset, memory: heapMemory(backend) };
 }

@@ -2,31 +2,37 @@
  * tfjs-backend-wasm's matrix products (`BatchMatMul`, `_FusedMatMul`), made faster for the
  * shapes a GAN step runs.
  *
- * - **Small products** (m·n·k up to {@linkcode SMALL_PRODUCT} multiply-adds, the layers of the
- *   ablation grids' MLPs) run in gantry's own SIMD kernel (`wasm_simd.ts`), which reads A
- *   column-major: as stored when the gradient asks for aᵀ·b, transposed first otherwise (in SIMD
- *   blocks, a pass over a batch-sized matrix, which its faster loads more than repay: see
- *   `SimdKernels.matMul`). XNNPACK packs B into its own layout for every new B tensor (it keeps
- *   the packed copy while the tensor lives), which in training is a few calls at most (the
- *   weights change every step, gradients are new), and at these sizes the packing costs as much
- *   as the product (`bench/product_bench.ts`, a new B each call: 1.5–3.4x faster here for the
- *   ring's and mlp's small products). Both sum each output over k in order from the bias;
- *   gantry's kernel fuses each term's multiply-add (rounded once, 1.2–1.3x faster than a
+ * - **Products up to {@linkcode OWN_PRODUCT} multiply-adds** (m·n·k: every layer of the grids'
+ *   and MNIST's MLPs and their gradients, DCGAN's dense layers) run in gantry's own SIMD kernel
+ *   (`wasm_simd.ts`; on the threaded build split between threads, `wasm_product_pool.ts`), which
+ *   reads A column-major: as stored when the gradient asks for aᵀ·b, transposed first otherwise
+ *   (in SIMD blocks, a pass over a batch-sized matrix, which its faster loads more than repay:
+ *   see `SimdKernels.matMul`), and B row-major, transposed first for a·bᵀ. XNNPACK packs B into
+ *   its own layout for every new B tensor (it keeps the packed copy while the tensor lives),
+ *   which in training is a few calls at most (the weights change every step, gradients are new),
+ *   and at the grids' sizes the packing costs as much as the product (`bench/product_bench.ts`,
+ *   a new B each call: 1.5–3.4x faster here). Both sum each output over k in order from the
+ *   bias; gantry's kernel fuses each term's multiply-add (rounded once, 1.2–1.4x faster than a
  *   multiply and an add), so its outputs are XNNPACK's to within float32 rounding, not its bits.
+ *   The mlp bench's step takes 0.77 of XNNPACK's time with them (0.80 on 2 threads).
  * - **Transposed operands** of larger products: wasm's kernel takes a plain loop for any
  *   transposed product (measured 20x slower: 114 ms against 6 ms for a 784×128 by 128×512
  *   product). The operands are transposed first with wasm's Transpose, or, for a·bᵀ with a large
- *   b (the input gradient dy·Wᵀ of a dense layer), computed as (b·aᵀ)ᵀ, which moves only the
- *   batch-sized tensors (2–4x faster for MNIST-sized layers). XNNPACK sums in order either way.
+ *   b, computed as (b·aᵀ)ᵀ, which moves only the smaller tensors. XNNPACK sums in order either
+ *   way.
  *
  * @module
  */
 import type { tf } from "../../deps.ts";
 import { type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
+import { matMulOnThreads } from "./wasm_product_pool.ts";
 import { simdKernels } from "./wasm_simd.ts";
 
-/** The largest product, in multiply-adds (m·n·k), that gantry's own kernel runs. */
-export const SMALL_PRODUCT = 1 << 21;
+/**
+ * The largest product, in multiply-adds (m·n·k), that gantry's own kernel runs; larger ones (some
+ * of the convolutions' im2col products) are XNNPACK's.
+ */
+export const OWN_PRODUCT = 1 << 26;
 
 interface ProductAttrs {
   transposeA: boolean;
@@ -104,9 +110,9 @@ function swappedProduct(
 /**
  * The product's [m, n, k] when gantry's kernel takes it: float32, one matrix each side (2-D, as
  * `tf.matMul` passes them, or a batch of one, as `tf.fused.matMul` does), no activation, a bias
- * (if any) of n values, at most `SMALL_PRODUCT` multiply-adds, k > 0.
+ * (if any) of n values, at most `OWN_PRODUCT` multiply-adds, k > 0.
  */
-export function smallProduct(
+export function ownProductShape(
   inputs: Record<string, tf.TensorInfo>,
   attrs: ProductAttrs,
 ): [number, number, number] | undefined {
@@ -121,11 +127,11 @@ export function smallProduct(
   const [m, k] = attrs.transposeA ? [columns, rows] : [rows, columns];
   const n = b.shape[attrs.transposeB ? rank - 2 : rank - 1];
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n)) return undefined;
-  return k > 0 && m * n * k <= SMALL_PRODUCT ? [m, n, k] : undefined;
+  return k > 0 && m * n * k <= OWN_PRODUCT ? [m, n, k] : undefined;
 }
 
 /**
- * A small product in gantry's kernel, which reads A column-major (aᵀ as stored, for aᵀ·b) and B
+ * A product in gantry's kernel, which reads A column-major (aᵀ as stored, for aᵀ·b) and B
  * row-major: the operands are transposed first where they are not.
  */
 function ownProduct(
@@ -143,16 +149,8 @@ function ownProduct(
     if (transposeB) b = transposeLastTwo(transpose, inputs.b, backend);
     const shape = [...a.shape.slice(0, -2), m, n];
     const { outputs: [out], offset, memory } = onHeap(backend, [shape]);
-    simdKernels(memory).matMul(
-      offset(a),
-      offset(b),
-      bias ? offset(bias) : 0,
-      offset(out),
-      m,
-      n,
-      k,
-      bias ? 1 : 0,
-    );
+    const operands = [offset(a), offset(b), bias ? offset(bias) : 0, offset(out)] as const;
+    matMulOnThreads(memory, [...operands], [m, n, k], !!bias);
     return out;
   } finally {
     if (a !== inputs.a) backend.disposeData(a.dataId);
@@ -167,7 +165,7 @@ export function makeMatMul(name: "BatchMatMul" | "_FusedMatMul"): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const productAttrs = attrs as unknown as ProductAttrs;
     const { transposeA, transposeB } = productAttrs;
-    const small = smallProduct(inputs, productAttrs);
+    const small = ownProductShape(inputs, productAttrs);
     if (small) return ownProduct(transpose, inputs, backend, transposeA, transposeB, small);
     if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
     if (name === "BatchMatMul" && !transposeA && swapsCheaper(inputs.a, inputs.b)) {

@@ -81,8 +81,9 @@ export interface SimdKernels {
     blocks: number,
   ): void;
   /**
-   * c = a·b (+ bias), c [m, n] and b [k, n] row-major, a column-major (aᵀ as a row-major [k, m]
-   * matrix); each output is the float32 sum over k in order, starting from the bias when
+   * c = a·b (+ bias), c [m, n] and b [k, n] row-major with rows of `stride` elements (n for a
+   * whole product, more for a block of a wider one's columns), a column-major (aᵀ as a row-major
+   * [k, m] matrix); each output is the float32 sum over k in order, starting from the bias when
    * `biased` (else 0), as XNNPACK's fully connected operator sums it, but a fused multiply-add a
    * term: rounded once, where XNNPACK rounds the product and the sum. On a CPU without FMA (x64
    * before 2013) V8 computes `relaxed_madd` as XNNPACK does, so the bits depend on the machine;
@@ -97,6 +98,7 @@ export interface SimdKernels {
     n: number,
     k: number,
     biased: number,
+    stride: number,
   ): void;
   /**
    * out = xᵀ for x [rows, cols] row-major, in blocks of 4×4: the first 4·⌊rows/4⌋ rows by
@@ -362,11 +364,11 @@ const lanes = (
  * B's block stays cached while A, a batch's rows, is read again.
  */
 function matMul() {
-  const [a, b, bias, c, m, n, k, biased, aStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8]; // aStep: 4·m
-  const [i, jb, kk, pa, pb, paRow, pcRow, nBytes] = [9, 10, 11, 12, 13, 14, 15, 16];
-  const cRows = [-1, 16, 17, 18]; // bytes from row i to row i + r of C (r·nBytes)
-  const acc = (r: number, h: number) => 19 + 2 * r + h;
-  const [bv, av, splatted] = [(h: number) => 27 + h, 29, 30];
+  const [a, b, bias, c, m, n, k, biased, stride, aStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]; // 4·m
+  const [i, jb, kk, pa, pb, paRow, pcRow, nBytes, rowBytes] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const cRows = [-1, rowBytes, 19, 20]; // bytes from row i to row i + r of B and C (r·rowBytes)
+  const acc = (r: number, h: number) => 21 + 2 * r + h;
+  const [bv, av, splatted] = [(h: number) => 29 + h, 31, 32];
   const tile = (rows: number, vectors: number) => {
     const hs = [...Array(Math.max(vectors, 1)).keys()];
     // A single column of a 4-row tile has one accumulator, its rows in the lanes.
@@ -410,7 +412,7 @@ function matMul() {
     return [
       ...start,
       ...copy(pa, paRow), ...get(b), ...get(jb), i32Add, ...set(pb), ...reset(kk),
-      ...counted(kk, k, [...term, ...increase(pa, aStep), ...increase(pb, nBytes)]),
+      ...counted(kk, k, [...term, ...increase(pa, aStep), ...increase(pb, rowBytes)]),
       ...finish,
     ];
   };
@@ -429,16 +431,17 @@ function matMul() {
       ...tile(4, vectors),
       ...get(i), i32Const, 4, i32Add, ...set(i),
       ...get(paRow), i32Const, 16, i32Add, ...set(paRow),
-      ...get(pcRow), ...times(nBytes, 4), i32Add, ...set(pcRow),
+      ...get(pcRow), ...times(rowBytes, 4), i32Add, ...set(pcRow),
     ]),
     ...ifElse(left(3), 0x40, tile(3, vectors), ifElse(left(2), 0x40, tile(2, vectors), ifElse(left(1), 0x40, tile(1, vectors)))),
     ...get(jb), i32Const, ...leb(vectors ? 16 * vectors : 4), i32Add, ...set(jb),
   ];
   // deno-fmt-ignore
-  return func(8, 11, 12, [
+  return func(9, 12, 12, [
     ...get(m), i32Const, 2, i32Shl, ...set(aStep),
     ...get(n), i32Const, 2, i32Shl, ...set(nBytes),
-    ...times(nBytes, 2), ...set(cRows[2]), ...times(nBytes, 3), ...set(cRows[3]),
+    ...get(stride), i32Const, 2, i32Shl, ...set(rowBytes),
+    ...times(rowBytes, 2), ...set(cRows[2]), ...times(rowBytes, 3), ...set(cRows[3]),
     ...reset(jb),
     ...whileLoop(fits(32), columnBlock(2)),
     ...ifElse(fits(16), 0x40, columnBlock(1)),
@@ -520,7 +523,7 @@ const FUNCTIONS = {
   // mT minus n kernels dims blocks; mT dy e first second n kernels dims blocks
   closenessDistances: closenessDistances(),
   closenessGrad: closenessGrad(),
-  // a b bias c m n k biased
+  // a b bias c m n k biased stride
   matMul: matMul(),
   // x out rows cols
   transpose: transpose(),
@@ -541,7 +544,7 @@ const FUNCTIONS = {
 };
 
 /** The module's bytes, importing `env.memory` (shared when the backend's memory is). */
-function moduleBytes(shared: boolean): Uint8Array {
+export function simdModuleBytes(shared: boolean): Uint8Array {
   const names = Object.keys(FUNCTIONS);
   const functions = Object.values(FUNCTIONS);
   const limits = shared ? [0x03, 0, ...leb(65536)] : [0x00, 0];
@@ -563,7 +566,7 @@ export function simdKernels(memory: WebAssembly.Memory): SimdKernels {
   if (!updates) {
     const shared = typeof SharedArrayBuffer !== "undefined" &&
       memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(moduleBytes(shared) as BufferSource);
+    const module = new WebAssembly.Module(simdModuleBytes(shared) as BufferSource);
     updates = new WebAssembly.Instance(module, { env: { memory } })
       .exports as unknown as SimdKernels;
     instances.set(memory, updates);

@@ -17,7 +17,9 @@
  *
  * The build creates 8 pthread workers and caps its pool there, hence {@linkcode MAX_WASM_THREADS}.
  * XNNPACK splits a product's output tiles between threads and each output is summed by one
- * thread in a fixed order, so results do not depend on the thread count (the tests check it).
+ * thread in a fixed order, and so does gantry's own product kernel on its worker threads
+ * (`wasm_product_pool.ts`, started here too), so results do not depend on the thread count (the
+ * tests check it).
  *
  * @module
  */
@@ -30,6 +32,8 @@ import {
   wasmThreadedFactory,
   wasmWorkerContents,
 } from "../../deps.ts";
+import { heapMemory } from "./wasm_kernel.ts";
+import { startProductPool } from "./wasm_product_pool.ts";
 
 /** The most threads tfjs-backend-wasm 4.22's threaded build can run. */
 export const MAX_WASM_THREADS = 8;
@@ -104,6 +108,7 @@ export async function startThreadedWasm(threads: number, start: () => Promise<vo
   if (actual !== threads) {
     throw new Error(`wasm started with ${actual} threads, not the ${threads} asked for`);
   }
+  await startProductPool(heapMemory(tf.backend()), threads);
 }
 
 /** How many threads the started wasm backend runs (1 for the single-threaded build). */
