@@ -149,8 +149,8 @@ function ownProduct(
     if (transposeB) b = transposeLastTwo(transpose, inputs.b, backend);
     const shape = [...a.shape.slice(0, -2), m, n];
     const { outputs: [out], offset, memory } = onHeap(backend, [shape]);
-    const operands = [offset(a), offset(b), bias ? offset(bias) : 0, offset(out)] as const;
-    matMulOnThreads(memory, [...operands], [m, n, k], !!bias);
+    const operands = [offset(a), offset(b), bias ? offset(bias) : 0, offset(out)];
+    matMulOnThreads(memory, operands, [m, n, k], !!bias);
     return out;
   } finally {
     if (a !== inputs.a) backend.disposeData(a.dataId);
@@ -165,8 +165,8 @@ export function makeMatMul(name: "BatchMatMul" | "_FusedMatMul"): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const productAttrs = attrs as unknown as ProductAttrs;
     const { transposeA, transposeB } = productAttrs;
-    const small = ownProductShape(inputs, productAttrs);
-    if (small) return ownProduct(transpose, inputs, backend, transposeA, transposeB, small);
+    const shape = ownProductShape(inputs, productAttrs);
+    if (shape) return ownProduct(transpose, inputs, backend, transposeA, transposeB, shape);
     if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
     if (name === "BatchMatMul" && !transposeA && swapsCheaper(inputs.a, inputs.b)) {
       return swappedProduct(original, transpose, inputs.a, inputs.b, backend);

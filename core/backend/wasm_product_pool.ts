@@ -95,7 +95,7 @@ export function productThreads(memory: WebAssembly.Memory): number {
  */
 export function matMulOnThreads(
   memory: WebAssembly.Memory,
-  [a, b, bias, c]: [number, number, number, number],
+  [a, b, bias, c]: number[],
   [m, n, k]: [number, number, number],
   biased: boolean,
 ): void {
