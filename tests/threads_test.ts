@@ -57,6 +57,41 @@ Deno.test("threaded wasm trains, says and records its threads, and matches one t
   assert.equal(await Deno.readTextFile(join(dir, "one", "metrics.jsonl")), longer.metrics);
 });
 
+Deno.test("an MNIST MLP, its large products split between threads, trains as on one thread", async () => {
+  const dir = await Deno.makeTempDir();
+  // 64×784 by 784×512 is 25.7M multiply-adds, past SPLIT_PRODUCT: gantry's kernel runs its
+  // columns on the pool's worker as well (wasm_product_pool.ts).
+  const mnist = {
+    name: "threads-mnist",
+    dataset: "mnist",
+    backend: "wasm",
+    architecture: {
+      name: "mlp",
+      options: { generatorHidden: [256, 512], discriminatorHidden: [512, 256], latentDim: 100 },
+    },
+    train: { steps: 6, batchSize: 64, logEvery: 2, checkpointEvery: 6 },
+    evaluate: { every: 6, metrics: [], samples: 16 },
+  };
+  await Deno.writeTextFile(join(dir, "mnist.json"), JSON.stringify(mnist));
+  const files = [
+    "metrics.jsonl",
+    "checkpoint/generator/weights.bin",
+    "checkpoint/discriminator/weights.bin",
+    "checkpoint/optimizers.bin",
+    "samples/step-000006.png",
+  ];
+  const outputs: Uint8Array[][] = [];
+  for (const threads of ["1", "2"]) {
+    const out = join(dir, threads);
+    const args = ["train", join(dir, "mnist.json"), "--out", out, "--threads", threads];
+    const { code, stderr } = await runCli(args);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, new RegExp(`on wasm with ${threads} thread\\(s\\)`));
+    outputs.push(await Promise.all(files.map((file) => Deno.readFile(join(out, file)))));
+  }
+  files.forEach((file, i) => assert.deepEqual(outputs[1][i], outputs[0][i], file));
+});
+
 Deno.test("backend threads: bounds in the config, --threads sets them, a started wasm keeps its own", async () => {
   const base = { dataset: "ring-8" };
   assert.deepEqual(applyOverrides(base, { threads: 4 }), {

@@ -15,7 +15,8 @@
  * for the backward pass (about 110 copies a step of the ring MLP): here it shares the buffer, as
  * the cpu backend's does (no wasm kernel writes into its inputs). It also registers the fused
  * optimizer updates of `wasm_optimizer_kernels.ts`, the one-kernel leaky-ReLU gradient that
- * `gradients.ts` calls, and a SIMD LeakyRelu in place of wasm's scalar loop (`wasm_simd.ts`).
+ * `gradients.ts` calls, a SIMD LeakyRelu in place of wasm's scalar loop (`wasm_simd.ts`), and a
+ * GatherV2 that copies a batch's rows whole.
  *
  * @module
  */
@@ -229,6 +230,31 @@ function makeAxisRunReduction(name: "Sum" | "Mean"): KernelFunc {
   };
 }
 
+/**
+ * tfjs-backend-wasm's GatherV2 of float32 rows (along axis 0, no batch dimensions: how a
+ * dataset samples a batch) as one copy a row; wasm's loop takes about 20 ns an element, 1.1 ms
+ * for a batch of 64 MNIST digits. Indices out of range go to wasm's kernel, which names them.
+ */
+function makeRowGather(): KernelFunc {
+  const original = wasmKernel("GatherV2");
+  return (args) => {
+    const { inputs: { x, indices }, backend, attrs } = args;
+    const { axis, batchDims } = attrs as { axis: number; batchDims: number };
+    const rows = x.shape[0];
+    if (
+      x.dtype !== "float32" || indices.dtype !== "int32" || batchDims !== 0 ||
+      tf.util.parseAxisParam(axis, x.shape)[0] !== 0 || rows === 0
+    ) return original(args);
+    const picked = backend.readSync(indices.dataId) as Int32Array;
+    if (!picked.every((row) => row >= 0 && row < rows)) return original(args);
+    const heap = onHeap(backend, [[...indices.shape, ...x.shape.slice(1)]]);
+    const { outputs: [output], out: [y], view } = heap;
+    const from = view(x), width = from.length / rows;
+    picked.forEach((row, i) => y.set(from.subarray(row * width, (row + 1) * width), i * width));
+    return output;
+  };
+}
+
 /** Registers gantry's wasm kernels, before the backend starts; later calls do nothing. */
 export function registerWasmKernels(): void {
   if (registered) return;
@@ -255,6 +281,7 @@ export function registerWasmKernels(): void {
     LeakyRelu: makeLeakyRelu(),
     Sum: makeAxisRunReduction("Sum"),
     Mean: makeAxisRunReduction("Mean"),
+    GatherV2: makeRowGather(),
   };
   for (const [kernelName, kernelFunc] of Object.entries(replacements)) {
     const config = tf.getKernel(kernelName, "wasm")!;

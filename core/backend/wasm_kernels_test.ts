@@ -281,3 +281,32 @@ Deno.test("wasm a·bᵀ, swapped to (b·aᵀ)ᵀ for a large b or not, is the pl
     tf.dispose([a, b, transposed, plain]);
   }
 });
+
+Deno.test("wasm GatherV2 copies float32 rows whole, other gathers and bad indices go to wasm's", async () => {
+  await useBackend("wasm");
+  const rng = createRng(13);
+  for (
+    const [shape, picked, indexShape] of [
+      [[10, 7], [3, 0, 9, 3], [4]],
+      [[5, 3, 4], [4, 1, 1, 0, 2, 2], [2, 3]],
+    ] as [number[], number[], number[]][]
+  ) {
+    const source = values(rng, shape);
+    const width = source.length / shape[0];
+    const x = tf.tensor(source, shape);
+    const index = tf.tensor(picked, indexShape, "int32");
+    const rows = tf.gather(x, index);
+    assert.deepEqual(rows.shape, [...indexShape, ...shape.slice(1)]);
+    const expected = picked.flatMap((r) => [...source.subarray(r * width, (r + 1) * width)]);
+    assert.deepEqual(await rows.data(), new Float32Array(expected));
+    tf.dispose([x, index, rows]);
+  }
+  const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  const columns = tf.gather(x, tf.tensor1d([2, 0], "int32"), 1);
+  assert.deepEqual(await columns.data(), new Float32Array([3, 1, 6, 4]));
+  assert.throws(
+    () => tf.gather(x, tf.tensor1d([1, 2], "int32")),
+    /GatherV2: the index value 2 is not in \[0, 1\]/,
+  );
+  tf.dispose([x, columns]);
+});
