@@ -15,8 +15,8 @@
  * for the backward pass (about 110 copies a step of the ring MLP): here it shares the buffer, as
  * the cpu backend's does (no wasm kernel writes into its inputs). It also registers the fused
  * optimizer updates of `wasm_optimizer_kernels.ts`, the one-kernel leaky-ReLU gradient that
- * `gradients.ts` calls, a SIMD LeakyRelu in place of wasm's scalar loop (`wasm_simd.ts`), and a
- * GatherV2 that copies a batch's rows whole.
+ * `gradients.ts` calls, a SIMD LeakyRelu and Tanh in place of wasm's scalar loops
+ * (`wasm_simd.ts`), and a GatherV2 that copies a batch's rows whole.
  *
  * @module
  */
@@ -174,6 +174,33 @@ function makeLeakyRelu(): KernelFunc {
 }
 
 /**
+ * tfjs-backend-wasm's Tanh (libm's tanh an element, about 20 ns here: 5% of an mlp step) as
+ * `wasm_simd.ts`'s SIMD tanh, within 2 ulp of the exact value, for float32 inputs. The last
+ * n % 4 elements go through a scratch block of four, so every element is the same function of
+ * its input.
+ */
+function makeTanh(): KernelFunc {
+  const original = wasmKernel("Tanh");
+  return (args) => {
+    const { inputs: { x }, backend } = args;
+    if (x.dtype !== "float32") return original(args);
+    const size = x.shape.reduce((a, b) => a * b, 1);
+    const [blocks, tail] = [size >> 2, size & 3];
+    const heap = onHeap(backend, tail ? [x.shape, [8]] : [x.shape]);
+    const { outputs: [output, scratch], out: [y, block], view, offset } = heap;
+    const simd = simdKernels(heap.memory);
+    simd.tanh(offset(x), offset(output), blocks);
+    if (tail) {
+      block.fill(0).set(view(x).subarray(4 * blocks));
+      simd.tanh(offset(scratch), offset(scratch) + 16, 1);
+      y.set(block.subarray(4, 4 + tail), 4 * blocks);
+      backend.disposeData(scratch.dataId);
+    }
+    return output;
+  };
+}
+
+/**
  * tfjs-backend-wasm's Sum or Mean over a run of adjacent axes that are not the innermost (batch
  * norm's statistics and gradients and bias gradients over the leading axes, minibatch
  * discrimination's sums over the batch) without its transpose: wasm moves the reduced axes
@@ -282,6 +309,7 @@ export function registerWasmKernels(): void {
     Sum: makeAxisRunReduction("Sum"),
     Mean: makeAxisRunReduction("Mean"),
     GatherV2: makeRowGather(),
+    Tanh: makeTanh(),
   };
   for (const [kernelName, kernelFunc] of Object.entries(replacements)) {
     const config = tf.getKernel(kernelName, "wasm")!;

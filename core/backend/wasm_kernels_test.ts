@@ -310,3 +310,27 @@ Deno.test("wasm GatherV2 copies float32 rows whole, other gathers and bad indice
   );
   tf.dispose([x, columns]);
 });
+
+Deno.test("wasm Tanh is within 2 ulp of tanh, keeps -0, ±∞ and NaN, and its tail is its blocks'", async () => {
+  await useBackend("wasm");
+  const rng = createRng(14);
+  const grid = Array.from({ length: 48_001 }, (_, i) => -12 + i / 2000);
+  const tiny = Array.from({ length: 2000 }, () => rng.normal() * 2 ** -rng.int(60));
+  const xs = new Float32Array([...grid, ...tiny, 0.625, Math.fround(0.625) - 2 ** -24, 9.1, 30]);
+  const x = tf.tensor1d(xs);
+  const y = await tf.tanh(x).data();
+  const ulp = (v: number) => 2 ** Math.max(Math.floor(Math.log2(Math.abs(v))) - 23, -149);
+  let worst = 0;
+  xs.forEach((v, i) =>
+    worst = Math.max(worst, Math.abs(y[i] - Math.tanh(v)) / ulp(Math.tanh(v) || 1))
+  );
+  assert.ok(worst <= 2, `worst error ${worst} ulp`);
+  const special = await tf.tanh(tf.tensor1d([0, -0, Infinity, -Infinity, NaN, -40])).data();
+  assert.ok(Object.is(special[0], 0) && Object.is(special[1], -0), `${special}`);
+  assert.deepEqual([...special.subarray(2)], [1, -1, NaN, -1]);
+  // 5 elements: the last one through the scratch block, the same as in a block of a larger x.
+  const five = xs.subarray(1000, 1005);
+  const blocked = await tf.tanh(tf.tensor1d([...five, 0, 0, 0])).data();
+  assert.deepEqual(await tf.tanh(tf.tensor1d(five)).data(), blocked.subarray(0, 5));
+  tf.dispose(x);
+});

@@ -47,6 +47,8 @@ export interface SimdKernels {
   sgd(x: number, g: number, xOut: number, n4: number, c: number): void;
   leakyRelu(x: number, out: number, n4: number, alpha: number): void;
   leakyReluGrad(dy: number, x: number, out: number, n4: number, alpha: number): void;
+  /** out = tanh(x), within 2 ulp of the float32 rounding of the exact value (see `tanh`). */
+  tanh(x: number, out: number, n4: number): void;
   /**
    * out[c] += Σ_r x[r·width + c] for c < 4·blocks, row by row in order: adds one row at a time
    * to `out` (which the caller zeroes), as a sequential float32 sum per column.
@@ -329,6 +331,55 @@ function closenessGrad() {
   ]);
 }
 
+/** v128.const of four equal lanes: float32, or int32 when `int`. */
+const constant = (value: number, int = false) => [
+  ...simd(0x0c),
+  ...new Uint8Array((int ? Int32Array : Float32Array).from([value, value, value, value]).buffer),
+];
+const [min, nearest, truncToInt, intAdd, intShl] = [0xe8, 0x6a, 0xf8, 0xae, 0xab].map(simd);
+/** p(v) = c₀ + v·(c₁ + v·(…)) by Horner's rule, v a local. */
+function polynomial(v: number, coefficients: number[]) {
+  const step = (c: number) => [...get(v), ...mul, ...constant(c), ...add];
+  return [...constant(coefficients.at(-1)!), ...coefficients.slice(0, -1).reverse().flatMap(step)];
+}
+/**
+ * tanh in float32 arithmetic, IEEE-defined on every machine (no fused multiply-adds): for
+ * a = |x| < 0.625, a + a·a²·P(a²); above, (1 − e)/(1 + e) with e = exp(−2a) = 2ⁿ·(1 + r + r²·Q(r)),
+ * n the nearest integer to −2a·log₂e and r the rest (ln 2 in two parts, the first exact in n's
+ * multiples). a is cut at 9.1, past which tanh rounds to 1; the sign is x's (−0, NaN kept).
+ * P and Q are least-squares fits (relative error 5·10⁻¹⁰ and 9·10⁻⁹ in float64).
+ */
+function tanh() {
+  const P = [-0.3333333134651184, 0.133332297205925, -0.05394979566335678, 0.02171768993139267];
+  P.push(-0.008220166899263859, 0.002182707889005542);
+  const Q = [0.5, 0.16666540503501892, 0.041666317731142044, 0.008366395719349384];
+  Q.push(0.0013942609075456858);
+  const [LN2_HIGH, LN2_LOW] = [0.693359375, -2.12194440e-4];
+  return blockLoop(2, 0, 6, (off, _, t) => {
+    const [x, a, square, n, r, e] = [0, 1, 2, 3, 4, 5].map(t);
+    // deno-fmt-ignore
+    return [
+      ...load(0, off), ...set(x),
+      ...get(x), ...abs, ...constant(9.1), ...min, ...set(a),
+      ...get(a), ...get(a), ...mul, ...set(square),
+      ...get(a), ...constant(-2 * Math.LOG2E), ...mul, ...nearest, ...set(n),
+      ...get(a), ...constant(-2), ...mul, ...get(n), ...constant(LN2_HIGH), ...mul, ...sub,
+      ...get(n), ...constant(LN2_LOW), ...mul, ...sub, ...set(r),
+      ...constant(1), ...get(r), ...add, ...get(r), ...get(r), ...mul, ...polynomial(r, Q), ...mul,
+      ...add,
+      ...get(n), ...truncToInt, ...constant(127, true), ...intAdd, i32Const, 23, ...intShl, // 2ⁿ
+      ...mul, ...set(e),
+      ...store(1, off, [
+        ...get(x),
+        ...get(a), ...get(a), ...get(square), ...mul, ...polynomial(square, P), ...mul, ...add,
+        ...constant(1), ...get(e), ...sub, ...constant(1), ...get(e), ...add, ...div,
+        ...get(a), ...constant(0.625), ...lt, ...bitselect, // a < 0.625: the polynomial
+        ...constant(-0x80000000, true), ...bitselect, // x's sign bit
+      ]),
+    ];
+  });
+}
+
 /** `while (condition) body`: `condition` leaves an i32 on the stack. */
 // deno-fmt-ignore
 const whileLoop = (condition: number[], body: number[]) => [
@@ -571,6 +622,8 @@ const FUNCTIONS = {
       ...get(t(0)), ...get(s(0)), ...mul, ...get(t(0)), ...get(t(0)), ...zero, ...lt, ...bitselect,
     ]),
   ]),
+  // x out
+  tanh: tanh(),
   // dy x out | alpha: x > 0 ? dy : dy·α, as tfjs's where(greater(x, 0), dy, mul(dy, α))
   leakyReluGrad: blockLoop(3, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),
