@@ -16,6 +16,14 @@
  * JavaScript over the heap each (plain copies, so the same numbers): the four convolutions, the
  * arithmetic, take 50.
  *
+ * XNNPACK computes 8 output channels at a time, so a transposed convolution to fewer than
+ * {@linkcode FEW_CHANNELS} channels (DCGAN's last layer, to 1 channel, and conv2d's input
+ * gradient from such an image) wastes most of each: 25 ms for DCGAN's 14×14×64 → 28×28×1 at batch
+ * 64, 0.8 GMAC/s. Those run as one matrix product instead, dy [N·OH·OW, Co] by the filter as
+ * [KH·KW·Ci, Co] transposed, on gantry's product kernel (`wasm_matmul.ts`), whose columns each
+ * tap's contribution is, added into place (col2im): 5 ms there. Each output element sums its
+ * contributions by dy pixel, then tap, in order.
+ *
  * @module
  */
 import { tf } from "../../deps.ts";
@@ -24,6 +32,7 @@ import {
   type KernelFunc as WasmKernelFunc,
   onHeap,
 } from "./wasm_kernel.ts";
+import { OWN_PRODUCT } from "./wasm_matmul.ts";
 
 /** A kernel function that returns one tensor. */
 type KernelFunc = (...args: Parameters<WasmKernelFunc>) => tf.TensorInfo;
@@ -32,15 +41,22 @@ interface Conv2DBackpropInputAttrs extends ConvGradientAttrs {
   inputShape: [number, number, number, number];
 }
 
-/** Makes the kernel function from wasm's own Reshape, PadV2, Slice, Reverse, Transpose, Conv2D. */
+/** Output channels below which a transposed convolution runs as one product and col2im. */
+export const FEW_CHANNELS = 4;
+
+/**
+ * Makes the kernel function from wasm's own Reshape, PadV2, Slice, Reverse, Transpose, Conv2D,
+ * and the BatchMatMul registered when it is made (gantry's, `wasm_kernels.ts`).
+ */
 export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc): KernelFunc {
-  const [reshape, pad, slice, reverse, transpose, conv2d] = [
+  const [reshape, pad, slice, reverse, transpose, conv2d, product] = [
     "Reshape",
     "PadV2",
     "Slice",
     "Reverse",
     "Transpose",
     "Conv2D",
+    "BatchMatMul",
   ].map((name) => kernel(name) as KernelFunc);
   return backpropInput;
 
@@ -69,6 +85,10 @@ export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc
     const temporaries: tf.TensorInfo[] = [];
     const keep = (t: tf.TensorInfo) => (temporaries.push(t), t);
     try {
+      const ci = inputShape[3];
+      if (ci < FEW_CHANNELS && n * oh * ow * co * kh * kw * ci <= OWN_PRODUCT) {
+        return byProduct({ dy, filter, backend, info, inputShape, keep });
+      }
       if (sh === sw && sh > 1 && kh >= sh && kw >= sw) {
         return phases({ dy, filter, backend, info, inputShape, keep });
       }
@@ -142,15 +162,51 @@ export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc
     }
   }
 
+  /**
+   * dx from taps = dy·filterᵀ ([N·OH·OW, KH·KW·Ci]): tap (kh, kw) of dy pixel (oh, ow) adds its
+   * Ci values to dx pixel (oh·sh + kh − top, ow·sw + kw − left) where that is inside dx.
+   */
+  function byProduct({ dy, filter, backend, info, inputShape, keep }: FormArgs): tf.TensorInfo {
+    const [kh, kw, ci, co] = filter.shape as number[];
+    const [n, oh, ow] = dy.shape as number[];
+    const [, height, width] = inputShape;
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    const { top, left } = info.padInfo;
+    const rows = keep(reshape({ inputs: { x: dy }, backend, attrs: { shape: [n * oh * ow, co] } }));
+    const weights = keep(
+      reshape({ inputs: { x: filter }, backend, attrs: { shape: [kh * kw * ci, co] } }),
+    );
+    const taps = keep(product({
+      inputs: { a: rows, b: weights },
+      backend,
+      attrs: { transposeA: false, transposeB: true },
+    }));
+    const { outputs: [output], out: [dx], view } = onHeap(backend, [inputShape]);
+    dx.fill(0);
+    const from = view(taps);
+    const tapsPerPixel = kh * kw * ci;
+    for (let b = 0, pixel = 0; b < n; b++) {
+      for (let y = 0; y < oh; y++) {
+        for (let x = 0; x < ow; x++, pixel++) {
+          for (let i = 0; i < kh; i++) {
+            const row = y * sh + i - top;
+            if (row < 0 || row >= height) continue;
+            for (let j = 0; j < kw; j++) {
+              const column = x * sw + j - left;
+              if (column < 0 || column >= width) continue;
+              const source = pixel * tapsPerPixel + (i * kw + j) * ci;
+              const target = ((b * height + row) * width + column) * ci;
+              for (let c = 0; c < ci; c++) dx[target + c] += from[source + c];
+            }
+          }
+        }
+      }
+    }
+    return output;
+  }
+
   /** The sub-pixel form for equal strides: one convolution per output phase, interleaved. */
-  function phases({ dy, filter, backend, info, inputShape, keep }: {
-    dy: tf.TensorInfo;
-    filter: tf.TensorInfo;
-    backend: tf.KernelBackend;
-    info: tf.backend_util.Conv2DInfo;
-    inputShape: number[];
-    keep: (t: tf.TensorInfo) => tf.TensorInfo;
-  }): tf.TensorInfo {
+  function phases({ dy, filter, backend, info, inputShape, keep }: FormArgs): tf.TensorInfo {
     const [kh, kw] = filter.shape as number[];
     const [n, oh, ow] = dy.shape as number[];
     const s = info.strideHeight;
@@ -199,6 +255,16 @@ export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc
       left - first[1] * s,
     ]);
   }
+}
+
+/** What the kernel's two forms (by product, by phases) take. */
+interface FormArgs {
+  dy: tf.TensorInfo;
+  filter: tf.TensorInfo;
+  backend: tf.KernelBackend;
+  info: tf.backend_util.Conv2DInfo;
+  inputShape: number[];
+  keep: (t: tf.TensorInfo) => tf.TensorInfo;
 }
 
 /**

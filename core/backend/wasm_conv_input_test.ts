@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../deps.ts";
 import { useBackend } from "./select.ts";
 import { createRng } from "../contract/rng.ts";
+import { FEW_CHANNELS } from "./wasm_conv_input.ts";
 
 interface Case {
   stride: number;
@@ -58,6 +59,20 @@ async function transposed(backend: "cpu" | "wasm", all: Case[]): Promise<Float32
 
 Deno.test("wasm Conv2DBackpropInput (conv2dTranspose, conv2d's input gradient) matches cpu", async () => {
   const all = cases(40);
+  // Both forms: by product and col2im to fewer than FEW_CHANNELS, by phases (or spread) else.
+  const few = all.filter((c) => c.xShape[3] < FEW_CHANNELS);
+  assert.ok(few.length > 5 && all.length - few.length > 5);
+  // DCGAN's last layer, 14×14×64 → 28×28×1, at batch 2.
+  const rng = createRng(12);
+  all.push({
+    stride: 2,
+    pad: "same",
+    xShape: [2, 28, 28, 1],
+    filterShape: [5, 5, 1, 64],
+    dyShape: [2, 14, 14, 64],
+    dy: rng.fill(new Float32Array(2 * 14 * 14 * 64)),
+    filter: rng.fill(new Float32Array(5 * 5 * 64)),
+  });
   const [expected, actual] = [await transposed("cpu", all), await transposed("wasm", all)];
   all.forEach((c, i) => {
     assert.equal(actual[i].length, expected[i].length);

@@ -297,6 +297,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel({ ...config, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
   registerMatrixProduct(products);
+  // After the products: its transposed convolutions to few channels use gantry's BatchMatMul.
   const backpropInput = makeConv2DBackpropInput(wasmKernel);
   tf.unregisterKernel("Conv2DBackpropInput", "wasm");
   tf.registerKernel({
