@@ -96,22 +96,25 @@ Deno.test("conv2d's filter gradient on wasm equals cpu's on random shapes", asyn
 
 Deno.test("the wasm kernel reads windows past a 'ceil' rounding's padding as zeros, as cpu", async () => {
   // ceil((6 - 3 + 2) / 2 + 1) = 4 output rows: the last window needs a row below the padding.
+  // 2 channels: by im2col and a product; 5: as a dilated convolution (wasm_conv_filter.ts).
   const rng = createRng(3);
-  const xShape: Shape4 = [2, 6, 6, 2];
-  const filterShape: Shape4 = [3, 3, 2, 3];
-  const x = values(rng, xShape);
-  const dy = values(rng, [2, 4, 4, 3]);
-  const attrs = { strides: 2, pad: 1, dataFormat: "NHWC", dimRoundingMode: "ceil", filterShape };
-  const run = async (backend: "wasm" | "cpu") => {
-    await useBackend(backend);
-    const [xt, dyt] = [tf.tensor4d(x, xShape), tf.tensor4d(dy, [2, 4, 4, 3])];
-    const g = tf.engine().runKernel("Conv2DBackpropFilter", { x: xt, dy: dyt }, attrs) as tf.Tensor;
-    const out = await g.data();
-    tf.dispose([xt, dyt, g]);
-    return out;
-  };
-  const error = relativeError(await run("wasm"), await run("cpu"));
-  assert.ok(error < 1e-4, `relative error ${error}`);
+  for (const channels of [2, 5]) {
+    const xShape: Shape4 = [2, 6, 6, channels];
+    const filterShape: Shape4 = [3, 3, channels, 3];
+    const x = values(rng, xShape);
+    const dy = values(rng, [2, 4, 4, 3]);
+    const attrs = { strides: 2, pad: 1, dataFormat: "NHWC", dimRoundingMode: "ceil", filterShape };
+    const run = async (backend: "wasm" | "cpu") => {
+      await useBackend(backend);
+      const [xt, dyt] = [tf.tensor4d(x, xShape), tf.tensor4d(dy, [2, 4, 4, 3])];
+      const g = tf.engine().runKernel("Conv2DBackpropFilter", { x: xt, dy: dyt }, attrs);
+      const out = await (g as tf.Tensor).data();
+      tf.dispose([xt, dyt, g as tf.Tensor]);
+      return out;
+    };
+    const error = relativeError(await run("wasm"), await run("cpu"));
+    assert.ok(error < 1e-4, `${channels} channels: relative error ${error}`);
+  }
 });
 
 Deno.test("the wasm kernel frees every intermediate and refuses NCHW data", async () => {
@@ -121,11 +124,20 @@ Deno.test("the wasm kernel frees every intermediate and refuses NCHW data", asyn
   const dy = tf.ones([2, 4, 4, 5]);
   const attrs = { strides: 2, pad: "valid", dataFormat: "NHWC", filterShape: [3, 3, 3, 5] };
   const before = backend.numDataIds();
-  const g = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs) as tf.Tensor;
-  // Every window of ones against dy of ones: 2 images × 4 × 4 outputs.
-  assert.deepEqual([...new Set(await g.data())], [32]);
-  g.dispose();
-  assert.equal(backend.numDataIds(), before);
+  // 3 channels by a product, 6 (x twice over) as a dilated convolution.
+  for (const channels of [3, 6]) {
+    const input = channels === 3 ? x : tf.concat([x, x], 3);
+    const filterShape = [3, 3, channels, 5];
+    const g = tf.engine().runKernel("Conv2DBackpropFilter", { x: input, dy }, {
+      ...attrs,
+      filterShape,
+    }) as tf.Tensor;
+    // Every window of ones against dy of ones: 2 images × 4 × 4 outputs.
+    assert.deepEqual([...new Set(await g.data())], [32]);
+    g.dispose();
+    assert.equal(backend.numDataIds(), before + (input === x ? 0 : 1));
+    if (input !== x) input.dispose();
+  }
   assert.throws(
     () =>
       tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, dataFormat: "NCHW" }),
