@@ -7,6 +7,7 @@
  */
 import { tf } from "../../deps.ts";
 import { type ConvGradientAttrs, type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
+import { eachWindowTap } from "./conv_windows.ts";
 import { FEW_CHANNELS } from "./wasm_conv_input.ts";
 import { OWN_PRODUCT } from "./wasm_matmul.ts";
 
@@ -143,29 +144,13 @@ function im2col(
   info: tf.backend_util.Conv2DInfo,
   backend: tf.KernelBackend,
 ): tf.TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci } = info;
-  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-  const { filterHeight: kh, filterWidth: kw, padInfo: { top, left } } = info;
-  const width = kh * kw * ci;
+  const { batchSize: n, outHeight: oh, outWidth: ow, inChannels: ci } = info;
+  const width = info.filterHeight * info.filterWidth * ci;
   const { outputs: [output], out: [to], view } = onHeap(backend, [[n * oh * ow, width]]);
   to.fill(0);
   const from = view(x);
-  for (let b = 0, pixel = 0; b < n; b++) {
-    for (let y = 0; y < oh; y++) {
-      for (let z = 0; z < ow; z++, pixel++) {
-        for (let i = 0; i < kh; i++) {
-          const row = y * sh + i - top;
-          if (row < 0 || row >= h) continue;
-          for (let j = 0; j < kw; j++) {
-            const column = z * sw + j - left;
-            if (column < 0 || column >= w) continue;
-            const source = ((b * h + row) * w + column) * ci;
-            const target = pixel * width + (i * kw + j) * ci;
-            for (let c = 0; c < ci; c++) to[target + c] = from[source + c];
-          }
-        }
-      }
-    }
-  }
+  eachWindowTap(info, (image, column) => {
+    for (let c = 0; c < ci; c++) to[column + c] = from[image + c];
+  });
   return output;
 }

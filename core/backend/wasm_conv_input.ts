@@ -33,6 +33,7 @@ import {
   onHeap,
 } from "./wasm_kernel.ts";
 import { OWN_PRODUCT } from "./wasm_matmul.ts";
+import { eachWindowTap } from "./conv_windows.ts";
 
 /** A kernel function that returns one tensor. */
 type KernelFunc = (...args: Parameters<WasmKernelFunc>) => tf.TensorInfo;
@@ -169,9 +170,6 @@ export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc
   function byProduct({ dy, filter, backend, info, inputShape, keep }: FormArgs): tf.TensorInfo {
     const [kh, kw, ci, co] = filter.shape as number[];
     const [n, oh, ow] = dy.shape as number[];
-    const [, height, width] = inputShape;
-    const [sh, sw] = [info.strideHeight, info.strideWidth];
-    const { top, left } = info.padInfo;
     const rows = keep(reshape({ inputs: { x: dy }, backend, attrs: { shape: [n * oh * ow, co] } }));
     const weights = keep(
       reshape({ inputs: { x: filter }, backend, attrs: { shape: [kh * kw * ci, co] } }),
@@ -184,24 +182,9 @@ export function makeConv2DBackpropInput(kernel: (name: string) => WasmKernelFunc
     const { outputs: [output], out: [dx], view } = onHeap(backend, [inputShape]);
     dx.fill(0);
     const from = view(taps);
-    const tapsPerPixel = kh * kw * ci;
-    for (let b = 0, pixel = 0; b < n; b++) {
-      for (let y = 0; y < oh; y++) {
-        for (let x = 0; x < ow; x++, pixel++) {
-          for (let i = 0; i < kh; i++) {
-            const row = y * sh + i - top;
-            if (row < 0 || row >= height) continue;
-            for (let j = 0; j < kw; j++) {
-              const column = x * sw + j - left;
-              if (column < 0 || column >= width) continue;
-              const source = pixel * tapsPerPixel + (i * kw + j) * ci;
-              const target = ((b * height + row) * width + column) * ci;
-              for (let c = 0; c < ci; c++) dx[target + c] += from[source + c];
-            }
-          }
-        }
-      }
-    }
+    eachWindowTap(info, (image, column) => {
+      for (let c = 0; c < ci; c++) dx[image + c] += from[column + c];
+    });
     return output;
   }
 
