@@ -1,15 +1,15 @@
 /**
- * gantry's wasm kernels (the optimizer updates, leaky ReLU and its gradient, sums over leading
- * axes, minibatch discrimination's closeness, small matrix products) as 128-bit SIMD
+ * gantry's wasm kernels (the optimizer updates, leaky ReLU and its gradient, tanh, sums over
+ * leading axes, minibatch discrimination's closeness, matrix products) as 128-bit SIMD
  * WebAssembly, run in tfjs-backend-wasm's own memory: four float32 lanes an instruction where a
  * JavaScript loop computes in float64 and rounds every step (measured: Adam at 1.7 ns an element
  * here, 12 in JavaScript, 6.8 through tfjs's 14 kernels). The module is assembled here, byte by
  * byte, from the instruction lists below, and imports the backend's memory. Its `f32x4`
  * operations are IEEE float32, as XNNPACK's are, applied in tfjs's order, so the results are bit
- * for bit tfjs's, except the product's: it fuses each multiply-add (relaxed SIMD's `relaxed_madd`,
- * x64's FMA3), one rounding a term where tfjs rounds twice, as PyTorch's BLAS does. Each
- * elementwise function does `n4` blocks of four floats; the caller does the last `n % 4`
- * elements.
+ * for bit tfjs's, except two: the product fuses each multiply-add (relaxed SIMD's `relaxed_madd`,
+ * x64's FMA3), one rounding a term where tfjs rounds twice, as PyTorch's BLAS does; and tanh is a
+ * polynomial approximation of gantry's, where tfjs calls libm. Each elementwise function does `n4`
+ * blocks of four floats; the caller does the last `n % 4` elements.
  *
  * @module
  */
@@ -47,7 +47,7 @@ export interface SimdKernels {
   sgd(x: number, g: number, xOut: number, n4: number, c: number): void;
   leakyRelu(x: number, out: number, n4: number, alpha: number): void;
   leakyReluGrad(dy: number, x: number, out: number, n4: number, alpha: number): void;
-  /** out = tanh(x), within 2 ulp of the float32 rounding of the exact value (see `tanh`). */
+  /** out = tanh(x), within 2 ulp of the exact value (see `tanh`). */
   tanh(x: number, out: number, n4: number): void;
   /**
    * out[c] += Σ_r x[r·width + c] for c < 4·blocks, row by row in order: adds one row at a time
@@ -399,7 +399,8 @@ const [f32Load, f32Store, select] = [[0x2a, 2, 0], [0x38, 2, 0], 0x1b];
 /**
  * The terms of k a product's tiles sum before moving to the next columns: the k rows of B's
  * 8 columns and of A's 4 rows, 64-byte cache lines each, then fit in a core's L1 (32 KB here)
- * while the tiles down the rows read them again.
+ * while the tiles down the rows read them again. (i32.const reads it as signed LEB128, which `leb`
+ * writes right for 128 but not for 64–127.)
  */
 const K_CHUNK = 128;
 /** `biased` for a chunk of k after the first: the sums start from C's values. */
