@@ -4,7 +4,7 @@ import { useBackend } from "../core/backend/select.ts";
 import { checkCores } from "../core/cli/ablate.ts";
 import { applyOverrides } from "../core/config/overrides.ts";
 import { parseConfig } from "../core/config/schema.ts";
-import { runCli } from "./_cli.ts";
+import { runCli, runScript } from "./_cli.ts";
 
 const ring = {
   name: "threads-ring",
@@ -144,14 +144,8 @@ console.log(result.status, result.threads);
 `,
   );
   // Idle pthreads held the process open: without the fix this is killed at the deadline.
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.signal, null, `killed at the deadline: ${stderr}`);
-  assert.equal(output.code, 0, stderr);
-  assert.equal(new TextDecoder().decode(output.stdout).trim(), "ok 2");
+  const { code, signal, stdout, stderr } = await runScript(script);
+  assert.equal(signal, null, `killed at the deadline: ${stderr}`);
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.trim(), "ok 2");
 });

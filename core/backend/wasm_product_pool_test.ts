@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { runScript } from "../../tests/_cli.ts";
 
 const here = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
 
@@ -38,15 +39,9 @@ Deno.test("gantry's product split between 3 threads is its product on one, bit f
   const script = join(dir, "pool_check.ts");
   await Deno.writeTextFile(script, SCRIPT);
   try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(120_000),
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 0, stderr);
-    assert.equal(new TextDecoder().decode(output.stdout).trim(), "3 true true true true");
+    const { code, stdout, stderr } = await runScript(script);
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout.trim(), "3 true true true true");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
