@@ -5,16 +5,16 @@
  * - **Products up to {@linkcode OWN_PRODUCT} multiply-adds** (m·n·k: every layer of the grids'
  *   and MNIST's MLPs and their gradients, DCGAN's dense layers) run in gantry's own SIMD kernel
  *   (`wasm_simd.ts`; on the threaded build split between threads, `wasm_product_pool.ts`), which
- *   reads A column-major: as stored when the gradient asks for aᵀ·b, transposed first otherwise
- *   (in SIMD blocks, a pass over a batch-sized matrix, which its faster loads more than repay:
- *   see `SimdKernels.matMul`), and B row-major, transposed first for a·bᵀ. XNNPACK packs B into
- *   its own layout for every new B tensor (it keeps the packed copy while the tensor lives),
- *   which in training is a few calls at most (the weights change every step, gradients are new),
- *   and at the grids' sizes the packing costs as much as the product (`bench/product_bench.ts`,
- *   a new B each call: 1.5–3.4x faster here). Both sum each output over k in order from the
- *   bias; gantry's kernel fuses each term's multiply-add (rounded once, 1.2–1.4x faster than a
- *   multiply and an add), so its outputs are XNNPACK's to within float32 rounding, not its bits.
- *   The mlp bench's step takes 0.77 of XNNPACK's time with them (0.80 on 2 threads).
+ *   reads both operands in panels (`wasm_panels.ts`), written first from the operands as stored,
+ *   transposed or not (one pass over each: the mlp step took 0.85 of its time with panels, where
+ *   the kernel read A column-major and B row-major, both transposed first where they were not).
+ *   XNNPACK packs B into its own layout for every new B tensor (it keeps the packed copy while
+ *   the tensor lives), which in training is a few calls at most (the weights change every step,
+ *   gradients are new), and at the grids' sizes the packing costs as much as the product
+ *   (`bench/product_bench.ts`, a new B each call: 2–4x faster here). Both sum each output over
+ *   k in order from the bias; gantry's kernel fuses each term's multiply-add (rounded once,
+ *   1.2–1.4x faster than a multiply and an add), so its outputs are XNNPACK's to within float32
+ *   rounding, not its bits.
  * - **Transposed operands** of larger products: wasm's kernel takes a plain loop for any
  *   transposed product (measured 20x slower: 114 ms against 6 ms for a 784×128 by 128×512
  *   product). The operands are transposed first with wasm's Transpose, or, for a·bᵀ with a large
@@ -26,6 +26,7 @@
 import type { tf } from "../../deps.ts";
 import { type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { matMulOnThreads } from "./wasm_product_pool.ts";
+import { aPanelsSize, type Stored, writeAPanels, writeBPanels } from "./wasm_panels.ts";
 import { simdKernels } from "./wasm_simd.ts";
 
 /**
@@ -62,7 +63,7 @@ export function transposeLastTwo(
   const [rows, cols] = x.shape.slice(-2);
   const heap = onHeap(backend, [[...x.shape.slice(0, -2), cols, rows]]);
   const { outputs: [output], out: [to], view, offset } = heap;
-  simdKernels(heap.memory).transpose(offset(x), offset(output), rows, cols);
+  simdKernels(heap.memory).transpose(offset(x), offset(output), rows, cols, rows);
   const from = view(x);
   const [blockRows, blockCols] = [rows & ~3, cols & ~3];
   for (let r = 0; r < rows; r++) {
@@ -131,30 +132,31 @@ export function ownProductShape(
 }
 
 /**
- * A product in gantry's kernel, which reads A column-major (aᵀ as stored, for aᵀ·b) and B
- * row-major: the operands are transposed first where they are not.
+ * A product in gantry's kernel, which reads both operands in panels (`wasm_panels.ts`): written
+ * first from where they are stored, transposed or not.
  */
 function ownProduct(
-  transpose: KernelFunc,
   inputs: Record<string, tf.TensorInfo>,
   backend: tf.KernelBackend,
   transposeA: boolean,
   transposeB: boolean,
   [m, n, k]: [number, number, number],
 ): tf.TensorInfo {
-  const { bias } = inputs;
-  const a = transposeA ? inputs.a : transposeLastTwo(transpose, inputs.a, backend);
-  let b = inputs.b;
+  const { a, b, bias } = inputs;
+  const shape = [...a.shape.slice(0, -2), m, n];
+  const heap = onHeap(backend, [[aPanelsSize(m, k)], [k * n], shape]);
+  const { outputs: [aPanels, bPanels, out], offset, memory } = heap;
   try {
-    if (transposeB) b = transposeLastTwo(transpose, inputs.b, backend);
-    const shape = [...a.shape.slice(0, -2), m, n];
-    const { outputs: [out], offset, memory } = onHeap(backend, [shape]);
-    const operands = [offset(a), offset(b), bias ? offset(bias) : 0, offset(out)];
+    const kernels = simdKernels(memory), floats = new Float32Array(memory.buffer);
+    const stored = (transposed: boolean): Stored => transposed ? "as is" : "transposed";
+    writeAPanels(kernels, floats, [offset(a), offset(aPanels)], [m, k], stored(transposeA));
+    writeBPanels(kernels, floats, [offset(b), offset(bPanels)], [k, n], stored(!transposeB));
+    const operands = [offset(aPanels), offset(bPanels), bias ? offset(bias) : 0, offset(out)];
     matMulOnThreads(memory, operands, [m, n, k], !!bias);
     return out;
   } finally {
-    if (a !== inputs.a) backend.disposeData(a.dataId);
-    if (b !== inputs.b) backend.disposeData(b.dataId);
+    backend.disposeData(aPanels.dataId);
+    backend.disposeData(bPanels.dataId);
   }
 }
 
@@ -166,7 +168,7 @@ export function makeMatMul(name: "BatchMatMul" | "_FusedMatMul"): KernelFunc {
     const productAttrs = attrs as unknown as ProductAttrs;
     const { transposeA, transposeB } = productAttrs;
     const shape = ownProductShape(inputs, productAttrs);
-    if (shape) return ownProduct(transpose, inputs, backend, transposeA, transposeB, shape);
+    if (shape) return ownProduct(inputs, backend, transposeA, transposeB, shape);
     if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
     if (name === "BatchMatMul" && !transposeA && swapsCheaper(inputs.a, inputs.b)) {
       return swappedProduct(original, transpose, inputs.a, inputs.b, backend);

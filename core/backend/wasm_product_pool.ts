@@ -44,7 +44,7 @@ for (let seen = 0; ; ) {
     if (count > 0) {
       const [a, b, bias, c, m, n, k, biased] = control.subarray(${OPERANDS}, ${OPERANDS + 8});
       const at = 4 * first;
-      matMul(a, b + at, biased ? bias + at : bias, c + at, m, count, k, biased, n);
+      matMul(a, b + at * k, biased ? bias + at : bias, c + at, m, count, k, biased, n);
     }
   } catch {
     Atomics.store(control, ${FAILED}, 1);
@@ -115,7 +115,8 @@ export function matMulOnThreads(
   Atomics.add(control, GENERATION, 1);
   Atomics.notify(control, GENERATION);
   try {
-    kernel.matMul(a, b + at, biased ? bias + at : bias, c + at, m, n - first, k, biased ? 1 : 0, n);
+    const bAt = b + at * k; // B's panels: 4·k bytes a column
+    kernel.matMul(a, bAt, biased ? bias + at : bias, c + at, m, n - first, k, biased ? 1 : 0, n);
   } finally {
     for (let pending; (pending = Atomics.load(control, PENDING)) !== 0;) {
       Atomics.wait(control, PENDING, pending);

@@ -10,6 +10,7 @@ import { tf } from ${here("../../deps.ts")};
 import { useBackend } from ${here("./select.ts")};
 import { heapMemory, onHeap } from ${here("./wasm_kernel.ts")};
 import { matMulOnThreads, productThreads, SPLIT_PRODUCT } from ${here("./wasm_product_pool.ts")};
+import { aPanelsSize } from ${here("./wasm_panels.ts")};
 import { simdKernels } from ${here("./wasm_simd.ts")};
 
 await useBackend("wasm", 3);
@@ -17,7 +18,8 @@ const backend = tf.backend();
 const report = [];
 // Two and three parts, whole blocks and leftover columns, with a bias and without.
 for (const [m, k, n, biased] of [[64, 4096, 17, 1], [64, 512, 133, 0], [256, 64, 1000, 1], [5, 7000, 130, 0]]) {
-  const [a, b, bias] = [tf.randomNormal([k, m]), tf.randomNormal([k, n]), tf.randomNormal([n])];
+  // Random panels (wasm_panels.ts), as the kernel reads its operands.
+  const [a, b, bias] = [tf.randomNormal([aPanelsSize(m, k)]), tf.randomNormal([k, n]), tf.randomNormal([n])];
   const { outputs: [pooled, alone], offset, view, memory } = onHeap(backend, [[m, n], [m, n]]);
   view(pooled).fill(NaN);
   view(alone).fill(NaN);

@@ -83,13 +83,15 @@ export interface SimdKernels {
     blocks: number,
   ): void;
   /**
-   * c = a·b (+ bias), c [m, n] and b [k, n] row-major with rows of `stride` elements (n for a
-   * whole product, more for a block of a wider one's columns), a column-major (aᵀ as a row-major
-   * [k, m] matrix); each output is the float32 sum over k in order, starting from the bias when
-   * `biased` (else 0), as XNNPACK's fully connected operator sums it, but a fused multiply-add a
-   * term: rounded once, where XNNPACK rounds the product and the sum. On a CPU without FMA (x64
-   * before 2013) V8 computes `relaxed_madd` as XNNPACK does, so the bits depend on the machine;
-   * on one machine they are the same every run.
+   * c = a·b (+ bias), c [m, n] row-major with rows of `stride` elements (n for a whole product,
+   * more for a block of a wider one's columns), a and b in panels (`wasm_panels.ts`): a's rows
+   * four at a time, each panel [k, 4] row-major (the last padded to four), and b's columns in
+   * the blocks the kernel computes (8 columns, then 4, then one at a time), each panel [k,
+   * width] and at 4·k floats a column before it. Each output is the float32 sum over k in order,
+   * starting from the bias when `biased` (else 0), as XNNPACK's fully connected operator sums it,
+   * but a fused multiply-add a term: rounded once, where XNNPACK rounds the product and the sum.
+   * On a CPU without FMA (x64 before 2013) V8 computes `relaxed_madd` as XNNPACK does, so the
+   * bits depend on the machine; on one machine they are the same every run.
    */
   matMul(
     a: number,
@@ -103,10 +105,24 @@ export interface SimdKernels {
     stride: number,
   ): void;
   /**
-   * out = xᵀ for x [rows, cols] row-major, in blocks of 4×4: the first 4·⌊rows/4⌋ rows by
+   * x [rows, cols] row-major transposed in blocks of 4×4, into panels of `width` rows of x (a
+   * multiple of 4; `rows` for a plain transpose): panel p is [cols, width] row-major, at
+   * p·width·cols floats, out[p][c][r] = x[p·width + r][c]. The first 4·⌊rows/4⌋ rows by
    * 4·⌊cols/4⌋ columns of x; the caller moves the rest.
    */
-  transpose(x: number, out: number, rows: number, cols: number): void;
+  transpose(x: number, out: number, rows: number, cols: number, width: number): void;
+  /**
+   * Panels of `width` (4 or 8) columns of x [rows, ·] (rows of `stride` elements): panel p is
+   * [rows, width] row-major, at p·rows·width floats, out[p][r][c] = x[r][p·width + c].
+   */
+  columnPanels(
+    x: number,
+    out: number,
+    rows: number,
+    panels: number,
+    stride: number,
+    width: number,
+  ): void;
 }
 
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
@@ -226,6 +242,8 @@ const address = (a: number, b: number, ...factors: number[]) => [
   ...set(a),
 ];
 const increase = (a: number, by: number) => [...get(a), ...get(by), i32Add, ...set(a)];
+/** Local a += a constant below 64 (i32.const's one-byte signed LEB128). */
+const bump = (a: number, by: number) => [...get(a), i32Const, by, i32Add, ...set(a)];
 const reset = (...locals: number[]) => locals.flatMap((l) => [i32Const, 0, ...set(l)]);
 const copy = (to: number, from: number) => [...get(from), ...set(to)];
 /** The address of row r after the one in local `base`: `rows[r]` is the local of r rows' bytes. */
@@ -394,7 +412,7 @@ const ifElse = (condition: number[], type: number, then: number[], otherwise: nu
   ...(otherwise.length ? [0x05, ...otherwise] : []),
   0x0b,
 ];
-const [i32Sub, i32Eq, i32LeU, i32LtU] = [0x6b, 0x46, 0x4d, 0x49];
+const [i32Sub, i32Eq, i32LeU, i32LtU, i32GtU] = [0x6b, 0x46, 0x4d, 0x49, 0x4b];
 const [f32Load, f32Store, select] = [[0x2a, 2, 0], [0x38, 2, 0], 0x1b];
 /**
  * The terms of k a product's tiles sum before moving to the next columns: the k rows of B's
@@ -420,19 +438,21 @@ const lanes = (
  * elements of a k are one vector load, splatted by shuffles: Deno runs wasm without V8's trap
  * handler, so every load is bounds-checked in code, and a splat load each made six checked loads
  * a k, not three. A single column of a 4-row tile keeps its rows in the lanes: that A vector
- * times B's element. Blocks of columns are the outer loop, each going down all the rows, so that
- * B's block stays cached while A, a batch's rows, is read again; and k is summed in chunks of
- * `K_CHUNK`, so that the rows of B's block and A's that a chunk reads stay in L1 (784 rows of
- * each did not: an mlp step took 0.93 of its time in chunks, median of 40 pairs in one process).
- * The sums are kept in C between chunks, float32 as in the registers: the bits do not change.
+ * times B's element. Both operands come in panels (`wasm_panels.ts`), so each k's A and B
+ * values follow the last k's in memory. Blocks of columns are the outer loop, each going down
+ * all the rows, so that B's block stays cached while A, a batch's rows, is read again; and k is
+ * summed in chunks of `K_CHUNK`, so that the rows of B's block and A's that a chunk reads stay
+ * in L1 (784 rows of each did not: an mlp step took 0.93 of its time in chunks, median of 40
+ * pairs in one process; chunks of 64 were no faster). The sums are kept in C between chunks,
+ * float32 as in the registers: the bits do not change.
  */
 function matMul() {
-  const [a, b, bias, c, m, n, k, biased, stride, aStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]; // 4·m
+  const [a, b, bias, c, m, n, k, biased, stride, panelBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const [i, jb, kk, pa, pb, paRow, pcRow, nBytes, rowBytes] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
-  const cRows = [-1, rowBytes, 19, 20]; // bytes from row i to row i + r of B and C (r·rowBytes)
-  const kLeft = 21;
-  const acc = (r: number, h: number) => 22 + 2 * r + h;
-  const [bv, av, splatted] = [(h: number) => 30 + h, 32, 33];
+  const cRows = [-1, rowBytes, 19, 20]; // bytes from row i to row i + r of C (r·rowBytes)
+  const [kLeft, kTotal, kDone] = [21, 22, 23];
+  const acc = (r: number, h: number) => 24 + 2 * r + h;
+  const [bv, av, splatted] = [(h: number) => 32 + h, 34, 35];
   const tile = (rows: number, vectors: number) => {
     const hs = [...Array(Math.max(vectors, 1)).keys()];
     // A single column of a 4-row tile has one accumulator, its rows in the lanes.
@@ -467,6 +487,7 @@ function matMul() {
         ? [...get(av), ...get(av), ...lanes(r, r, r, r)]
         : [...get(pa), ...splatLoad(4 * r)];
     const bAt = (h: number) => [...get(pb), ...(vectors ? loadAt(16 * h) : splatLoad(0))];
+    const bRowBytes = vectors ? 16 * vectors : 4; // of B's panel: 8, 4 or 1 columns
     // deno-fmt-ignore
     const term = [
       ...hs.flatMap((h) => [...bAt(h), ...set(bv(h))]),
@@ -489,8 +510,11 @@ function matMul() {
     // deno-fmt-ignore
     return [
       ...start,
-      ...copy(pa, paRow), ...get(b), ...get(jb), i32Add, ...set(pb), ...reset(kk),
-      ...counted(kk, k, [...term, ...increase(pa, aStep), ...increase(pb, rowBytes)]),
+      // B's panel of the block's columns (at 4·k floats a column before it), this chunk's rows
+      ...copy(pa, paRow),
+      ...get(b), ...get(jb), ...get(kTotal), i32Mul, i32Add, ...get(kDone), i32Const, bRowBytes, i32Mul, i32Add,
+      ...set(pb), ...reset(kk),
+      ...counted(kk, k, [...term, ...bump(pa, 16), ...bump(pb, bRowBytes)]),
       ...finish,
     ];
   };
@@ -508,20 +532,21 @@ function matMul() {
     ...whileLoop([...get(i), i32Const, 4, i32Add, ...get(m), i32LeU], [
       ...tile(4, vectors),
       ...get(i), i32Const, 4, i32Add, ...set(i),
-      ...get(paRow), i32Const, 16, i32Add, ...set(paRow),
+      ...increase(paRow, panelBytes),
       ...get(pcRow), ...times(rowBytes, 4), i32Add, ...set(pcRow),
     ]),
     ...ifElse(left(3), 0x40, tile(3, vectors), ifElse(left(2), 0x40, tile(2, vectors), ifElse(left(1), 0x40, tile(1, vectors)))),
     ...get(jb), i32Const, ...leb(vectors ? 16 * vectors : 4), i32Add, ...set(jb),
   ];
   // deno-fmt-ignore
-  return func(9, 13, 12, [
-    ...get(m), i32Const, 2, i32Shl, ...set(aStep),
+  return func(9, 15, 12, [
+    ...get(k), i32Const, 4, i32Shl, ...set(panelBytes),
+    ...copy(kTotal, k),
     ...get(n), i32Const, 2, i32Shl, ...set(nBytes),
     ...get(stride), i32Const, 2, i32Shl, ...set(rowBytes),
     ...times(rowBytes, 2), ...set(cRows[2]), ...times(rowBytes, 3), ...set(cRows[3]),
     ...copy(kLeft, k),
-    // Chunks of K_CHUNK terms (k, a, b and biased are moved on to each chunk's), the sums
+    // Chunks of K_CHUNK terms (k, a, kDone and biased are moved on to each chunk's), the sums
     // kept in C between them.
     ...whileLoop(get(kLeft), [
       ...get(kLeft), i32Const, ...leb(K_CHUNK), ...get(kLeft), i32Const, ...leb(K_CHUNK), i32LtU,
@@ -531,8 +556,8 @@ function matMul() {
       ...ifElse(fits(16), 0x40, columnBlock(1)),
       ...whileLoop([...get(jb), ...get(nBytes), i32LtU], columnBlock(0)),
       ...get(kLeft), ...get(k), i32Sub, ...set(kLeft),
-      ...get(a), ...get(k), ...get(aStep), i32Mul, i32Add, ...set(a),
-      ...get(b), ...get(k), ...get(rowBytes), i32Mul, i32Add, ...set(b),
+      ...get(a), ...get(k), i32Const, 4, i32Shl, i32Add, ...set(a),
+      ...increase(kDone, k),
       i32Const, SUMS_IN_C, ...set(biased),
     ]),
   ]);
@@ -543,26 +568,31 @@ function matMul() {
  * pairs combined into four columns, each stored as a row of the output.
  */
 function transpose() {
-  const [x, out, rows, cols] = [0, 1, 2, 3];
-  const [rb, cb, nr, nc, pIn, pOut] = [4, 5, 6, 7, 8, 9];
-  const inRows = [-1, 10, 11, 12]; // bytes from row r to row r + j of x (j·4·cols)
-  const outRows = [-1, 13, 14, 15]; // and of the output (j·4·rows)
-  const [v, t] = [(j: number) => 16 + j, (j: number) => 20 + j];
-  const i32ShrU = 0x76;
+  const [x, out, rows, cols, width] = [0, 1, 2, 3, 4];
+  const [rb, cb, nr, nc, pIn, pOut, panel] = [5, 6, 7, 8, 9, 10, 11];
+  const inRows = [-1, 12, 13, 14]; // bytes from row r to row r + j of x (j·4·cols)
+  const outRows = [-1, 15, 16, 17]; // and of the output (j·4·width)
+  const [v, t] = [(j: number) => 18 + j, (j: number) => 22 + j];
+  const [i32ShrU, i32DivU] = [0x76, 0x6e];
   // deno-fmt-ignore
-  return func(4, 12, 8, [
+  return func(5, 13, 8, [
     ...get(rows), i32Const, 2, i32ShrU, ...set(nr), ...get(cols), i32Const, 2, i32ShrU, ...set(nc),
     ...[1, 2, 3].flatMap((j) => [
       ...get(cols), i32Const, 4 * j, i32Mul, ...set(inRows[j]),
-      ...get(rows), i32Const, 4 * j, i32Mul, ...set(outRows[j]),
+      ...get(width), i32Const, 4 * j, i32Mul, ...set(outRows[j]),
     ]),
     ...counted(rb, nr, [
       ...reset(cb),
+      // Rows 4·rb… go to panel p = ⌊4·rb / width⌋ (its 4·width·cols floats), at row 4·rb − p·width.
+      ...get(rb), i32Const, 2, i32Shl, ...get(width), i32DivU, ...set(panel),
+      ...get(out), ...get(panel), ...get(width), i32Mul, ...get(inRows[1]), i32Mul, i32Add,
+      ...get(rb), i32Const, 2, i32Shl, ...get(panel), ...get(width), i32Mul, i32Sub, i32Const, 2, i32Shl, i32Add,
+      ...set(panel), // out + 4·p·width·cols + 4·(4·rb − p·width)
       ...counted(cb, nc, [
         ...get(x), ...get(rb), ...get(inRows[1]), i32Mul, i32Const, 2, i32Shl, i32Add,
         ...get(cb), i32Const, 4, i32Shl, i32Add, ...set(pIn), // x + 16·rb·cols + 16·cb
-        ...get(out), ...get(cb), ...get(outRows[1]), i32Mul, i32Const, 2, i32Shl, i32Add,
-        ...get(rb), i32Const, 4, i32Shl, i32Add, ...set(pOut), // out + 16·cb·rows + 16·rb
+        ...get(panel), ...get(cb), ...get(outRows[1]), i32Mul, i32Const, 2, i32Shl, i32Add,
+        ...set(pOut), // + 16·cb·width
         ...[0, 1, 2, 3].flatMap((j) => [...plus(pIn, inRows, j), ...loadAt(0), ...set(v(j))]),
         ...[0, 2].flatMap((j) => [
           ...get(v(j)), ...get(v(j + 1)), ...lanes(0, 4, 1, 5), ...set(t(j)),
@@ -574,6 +604,30 @@ function transpose() {
             ...storeAt(0),
           ],
         ),
+      ]),
+    ]),
+  ]);
+}
+
+/**
+ * See `SimdKernels.columnPanels`: row by row, x read in order, each row's pieces to their panels.
+ */
+function columnPanels() {
+  const [x, out, rows, panels, stride, width] = [0, 1, 2, 3, 4, 5];
+  const [p, r, from, to, panelBytes, pieceBytes] = [6, 7, 8, 9, 10, 11];
+  // deno-fmt-ignore
+  return func(6, 6, 0, [
+    ...get(width), i32Const, 2, i32Shl, ...set(pieceBytes), // a row's piece in a panel
+    ...get(rows), ...get(pieceBytes), i32Mul, ...set(panelBytes),
+    ...counted(r, rows, [
+      ...get(x), ...get(r), ...get(stride), i32Mul, i32Const, 2, i32Shl, i32Add, ...set(from),
+      ...get(out), ...get(r), ...get(pieceBytes), i32Mul, i32Add, ...set(to), ...reset(p),
+      ...counted(p, panels, [
+        ...get(to), ...get(from), ...loadAt(0), ...storeAt(0),
+        ...ifElse([...get(width), i32Const, 4, i32GtU], 0x40, [
+          ...get(to), ...get(from), ...loadAt(16), ...storeAt(16),
+        ]),
+        ...increase(from, pieceBytes), ...increase(to, panelBytes),
       ]),
     ]),
   ]);
@@ -614,8 +668,10 @@ const FUNCTIONS = {
   closenessGrad: closenessGrad(),
   // a b bias c m n k biased stride
   matMul: matMul(),
-  // x out rows cols
+  // x out rows cols width
   transpose: transpose(),
+  // x out rows panels stride width
+  columnPanels: columnPanels(),
   // x out | alpha: x < 0 ? x·α : x, as tfjs-backend-wasm's LeakyRelu
   leakyRelu: blockLoop(2, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),

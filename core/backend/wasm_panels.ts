@@ -1,0 +1,112 @@
+/**
+ * The layout gantry's product kernel (`SimdKernels.matMul`) reads its operands in: panels, each
+ * the k terms of a few of A's rows or B's columns one after another, so that the kernel reads
+ * both in order. Read where they are stored, a tile's four A values of a k are a row of aᵀ (m
+ * floats on from the last) and B's eight a row of B (n floats on): a weight matrix just written
+ * by the previous kernel, 1.6 MB at 2 KB a step, made the kernel wait on memory (64×784·784×512
+ * at 10.9 G multiply-adds/s here, 17.6 from panels; `bench/product_bench.ts`). A product packs
+ * both operands first, one pass over each, which also takes the place of the transposes a
+ * transposed operand needed.
+ *
+ * Both operands are panels of a matrix L [k, N] (B itself; for A, aᵀ), stored either as L or
+ * as Lᵀ, row-major: A's panels are 4 columns of L wide (the last padded to 4), B's 8, then one
+ * of 4, then one each (the blocks the kernel computes), each [k, width] row-major and at 4·k
+ * floats a column before it.
+ *
+ * @module
+ */
+import type { SimdKernels } from "./wasm_simd.ts";
+
+/** How a matrix is stored: as L [k, N] itself, or as Lᵀ [N, k]; row-major either way. */
+export type Stored = "as is" | "transposed";
+
+/** [first column, width, count] of each run of panels; `pad` the row length of the last's. */
+interface Run {
+  first: number;
+  width: number;
+  count: number;
+  pad: number;
+}
+
+/** A's panels for m rows: 4 wide, the last (m % 4 rows) padded to 4. */
+const aRuns = (m: number): Run[] => [
+  { first: 0, width: 4, count: m >> 2, pad: 4 },
+  { first: m & ~3, width: m & 3, count: 1, pad: 4 },
+];
+
+/** B's panels for n columns: 8 wide, then one of 4 if 4 are left, then one a column. */
+const bRuns = (n: number): Run[] => [
+  { first: 0, width: 8, count: n >> 3, pad: 8 },
+  { first: n >> 3 << 3, width: 4, count: (n >> 2) & 1, pad: 4 },
+  { first: n & ~3, width: 1, count: n & 3, pad: 1 },
+];
+
+/** Floats that A's panels take for m rows and k terms. */
+export const aPanelsSize = (m: number, k: number) => 4 * Math.ceil(m / 4) * k;
+
+/**
+ * Writes the panels of L [k, columns] from `from` (byte offset) into `to`, the runs of 4 or 8
+ * columns in SIMD, the columns and terms past them here.
+ */
+function writePanels(
+  kernels: SimdKernels,
+  heap: Float32Array,
+  [from, to]: [number, number],
+  [k, columns]: [number, number],
+  stored: Stored,
+  runs: Run[],
+) {
+  const source = from >> 2, target = to >> 2;
+  /** L[t][j], where it is stored. */
+  const element = stored === "as is"
+    ? (t: number, j: number) => heap[source + t * columns + j]
+    : (t: number, j: number) => heap[source + j * k + t];
+  for (const { first, width, count, pad } of runs) {
+    if (!width || !count) continue;
+    const start = target + first * k;
+    let done = 0; // terms done in SIMD
+    if (width >= 4 && stored === "as is") {
+      kernels.columnPanels(from + 4 * first, 4 * start, k, count, columns, width);
+      done = k;
+    } else if (width >= 4) {
+      kernels.transpose(from + 4 * first * k, 4 * start, width * count, k, width);
+      done = k & ~3;
+    }
+    for (let p = 0; p < count; p++) {
+      const panel = start + p * pad * k;
+      for (let t = done; t < k; t++) {
+        for (let c = 0; c < width; c++) {
+          heap[panel + t * pad + c] = element(t, first + p * width + c);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A's panels for the product a·b with a [m, k]: from a as stored, row-major, `stored` "as is"
+ * when a is held as aᵀ [k, m] (a gradient's aᵀ·b), "transposed" when held as a [m, k].
+ */
+export function writeAPanels(
+  kernels: SimdKernels,
+  heap: Float32Array,
+  fromTo: [number, number],
+  [m, k]: [number, number],
+  stored: Stored,
+) {
+  writePanels(kernels, heap, fromTo, [k, m], stored, aRuns(m));
+}
+
+/**
+ * B's panels for the product a·b with b [k, n]: `stored` "as is" when b is held as [k, n],
+ * "transposed" when held as bᵀ [n, k] (a·bᵀ).
+ */
+export function writeBPanels(
+  kernels: SimdKernels,
+  heap: Float32Array,
+  fromTo: [number, number],
+  [k, n]: [number, number],
+  stored: Stored,
+) {
+  writePanels(kernels, heap, fromTo, [k, n], stored, bRuns(n));
+}
