@@ -26,7 +26,7 @@
 import type { tf } from "../../deps.ts";
 import { type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { matMulOnThreads } from "./wasm_product_pool.ts";
-import { aPanelsSize, type Stored, writeAPanels, writeBPanels } from "./wasm_panels.ts";
+import { aPanelsSize, type Stored, writePanels } from "./wasm_panels.ts";
 import { simdKernels } from "./wasm_simd.ts";
 
 /**
@@ -149,8 +149,8 @@ function ownProduct(
   try {
     const kernels = simdKernels(memory), floats = new Float32Array(memory.buffer);
     const stored = (transposed: boolean): Stored => transposed ? "as is" : "transposed";
-    writeAPanels(kernels, floats, [offset(a), offset(aPanels)], [m, k], stored(transposeA));
-    writeBPanels(kernels, floats, [offset(b), offset(bPanels)], [k, n], stored(!transposeB));
+    writePanels("a", kernels, floats, [offset(a), offset(aPanels)], [k, m], stored(transposeA));
+    writePanels("b", kernels, floats, [offset(b), offset(bPanels)], [k, n], stored(!transposeB));
     const operands = [offset(aPanels), offset(bPanels), bias ? offset(bias) : 0, offset(out)];
     matMulOnThreads(memory, operands, [m, n, k], !!bias);
     return out;

@@ -45,23 +45,25 @@ const bRuns = (n: number): Run[] => [
 export const aPanelsSize = (m: number, k: number) => 4 * Math.ceil(m / 4) * k;
 
 /**
- * Writes the panels of L [k, columns] from `from` (byte offset) into `to`, the runs of 4 or 8
- * columns in SIMD, the columns and terms past them here.
+ * Writes the panels of an operand's L [k, columns] (for A, aᵀ: columns = m) from `from` (byte
+ * offsets on `heap`) into `to`: "as is" when the operand is held as L (B [k, n], or A held as aᵀ
+ * for a gradient's aᵀ·b), "transposed" when held as Lᵀ (A [m, k], or B held as bᵀ for a·bᵀ).
+ * The runs of 4 or 8 columns go in SIMD, the columns and terms past them here.
  */
-function writePanels(
+export function writePanels(
+  operand: "a" | "b",
   kernels: SimdKernels,
   heap: Float32Array,
   [from, to]: [number, number],
   [k, columns]: [number, number],
   stored: Stored,
-  runs: Run[],
 ) {
   const source = from >> 2, target = to >> 2;
   /** L[t][j], where it is stored. */
   const element = stored === "as is"
     ? (t: number, j: number) => heap[source + t * columns + j]
     : (t: number, j: number) => heap[source + j * k + t];
-  for (const { first, width, count, pad } of runs) {
+  for (const { first, width, count, pad } of (operand === "a" ? aRuns : bRuns)(columns)) {
     if (!width || !count) continue;
     const start = target + first * k;
     let done = 0; // terms done in SIMD
@@ -81,32 +83,4 @@ function writePanels(
       }
     }
   }
-}
-
-/**
- * A's panels for the product a·b with a [m, k]: from a as stored, row-major, `stored` "as is"
- * when a is held as aᵀ [k, m] (a gradient's aᵀ·b), "transposed" when held as a [m, k].
- */
-export function writeAPanels(
-  kernels: SimdKernels,
-  heap: Float32Array,
-  fromTo: [number, number],
-  [m, k]: [number, number],
-  stored: Stored,
-) {
-  writePanels(kernels, heap, fromTo, [k, m], stored, aRuns(m));
-}
-
-/**
- * B's panels for the product a·b with b [k, n]: `stored` "as is" when b is held as [k, n],
- * "transposed" when held as bᵀ [n, k] (a·bᵀ).
- */
-export function writeBPanels(
-  kernels: SimdKernels,
-  heap: Float32Array,
-  fromTo: [number, number],
-  [k, n]: [number, number],
-  stored: Stored,
-) {
-  writePanels(kernels, heap, fromTo, [k, n], stored, bRuns(n));
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { aPanelsSize, type Stored, writeAPanels, writeBPanels } from "./wasm_panels.ts";
+import { aPanelsSize, type Stored, writePanels } from "./wasm_panels.ts";
 import { simdKernels } from "./wasm_simd.ts";
 
 const memory = new WebAssembly.Memory({ initial: 64 });
@@ -39,7 +39,7 @@ Deno.test("B's panels: 8 columns wide, then 4, then one, from B and from Bᵀ", 
     for (let n = 1; n <= 21; n++) {
       for (const stored of ["as is", "transposed"] as const) {
         store(k, n, stored);
-        writeBPanels(kernels, heap, [FROM, TO], [k, n], stored);
+        writePanels("b", kernels, heap, [FROM, TO], [k, n], stored);
         const eights = n >> 3 << 3;
         assertPanels(
           k,
@@ -63,7 +63,7 @@ Deno.test("A's panels: 4 rows wide, the last padded to 4, from A and from Aᵀ",
       // L is aᵀ [k, m]: a [m, k] is L transposed, a held as aᵀ is L as is.
       for (const stored of ["as is", "transposed"] as const) {
         store(k, m, stored);
-        writeAPanels(kernels, heap, [FROM, TO], [m, k], stored);
+        writePanels("a", kernels, heap, [FROM, TO], [k, m], stored);
         assertPanels(k, m, (j) => ({ first: j & ~3, width: 4 }), `k ${k}, m ${m}, A ${stored}`);
         assert.equal(aPanelsSize(m, k), 4 * Math.ceil(m / 4) * k);
       }
