@@ -4,9 +4,9 @@
  * both in order. Read where they are stored, a tile's four A values of a k are a row of aᵀ (m
  * floats on from the last) and B's eight a row of B (n floats on): a weight matrix just written
  * by the previous kernel, 1.6 MB at 2 KB a step, made the kernel wait on memory (64×784·784×512
- * at 10.9 G multiply-adds/s here, 17.6 from panels; `bench/product_bench.ts`). A product packs
- * both operands first, one pass over each, which also takes the place of the transposes a
- * transposed operand needed.
+ * from cold operands at 10.9 G multiply-adds/s here, 17.6 from panels; `bench/RESULTS.md`). A
+ * product writes both operands' panels first, one pass over each, which also takes the place of
+ * the transposes a transposed operand needed.
  *
  * Both operands are panels of a matrix L [k, N] (B itself; for A, aᵀ), stored either as L or
  * as Lᵀ, row-major: A's panels are 4 columns of L wide (the last padded to 4), B's 8, then one
@@ -20,7 +20,7 @@ import type { SimdKernels } from "./wasm_simd.ts";
 /** How a matrix is stored: as L [k, N] itself, or as Lᵀ [N, k]; row-major either way. */
 export type Stored = "as is" | "transposed";
 
-/** [first column, width, count] of each run of panels; `pad` the row length of the last's. */
+/** A run of `count` panels from column `first`, `width` columns each, rows of `pad` floats. */
 interface Run {
   first: number;
   width: number;

@@ -415,10 +415,10 @@ const ifElse = (condition: number[], type: number, then: number[], otherwise: nu
 const [i32Sub, i32Eq, i32LeU, i32LtU, i32GtU] = [0x6b, 0x46, 0x4d, 0x49, 0x4b];
 const [f32Load, f32Store, select] = [[0x2a, 2, 0], [0x38, 2, 0], 0x1b];
 /**
- * The terms of k a product's tiles sum before moving to the next columns: the k rows of B's
- * 8 columns and of A's 4 rows, 64-byte cache lines each, then fit in a core's L1 (32 KB here)
- * while the tiles down the rows read them again. (i32.const reads it as signed LEB128, which `leb`
- * writes right for 128 but not for 64–127.)
+ * The terms of k a product's tiles sum before moving to the next columns: a chunk of the
+ * block's B panel (32 bytes a k) then stays in a core's L1 (32 KB here) while the tiles down the
+ * rows read it again, with A's panels' rows of the chunk. (i32.const reads it as signed LEB128,
+ * which `leb` writes right for 128 but not for 64–127.)
  */
 const K_CHUNK = 128;
 /** `biased` for a chunk of k after the first: the sums start from C's values. */
