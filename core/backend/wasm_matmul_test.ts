@@ -40,7 +40,7 @@ Deno.test("wasm's own products are the float32 sums to rounding, transposed and 
   const random = (length: number) => rng.fill(new Float32Array(length));
   // The ring and mlp layers and their gradients, then every remainder of the 4×8 tiles.
   const shapes = [[64, 16, 128], [64, 128, 128], [64, 128, 2], [128, 64, 2], [64, 2, 128]];
-  // k in chunks of 128 (wasm_simd.ts), the last one partial, in every kind of tile.
+  // The mlp's largest, and long sums over k in every kind of tile.
   shapes.push([64, 784, 512], [784, 64, 512], [7, 300, 13]);
   for (let i = 0; i < 24; i++) shapes.push([1 + rng.int(13), 1 + rng.int(40), 1 + rng.int(37)]);
   shapes.push([1, 1, 1], [3, 700, 1], [5, 1, 9]);
