@@ -1,8 +1,8 @@
 /**
  * One matrix product at a time on wasm, tfjs-backend-wasm's own kernel (XNNPACK) against the one
  * gantry registers (`core/backend/wasm_matmul.ts`), as training calls them: a new B every call
- * (XNNPACK packs each B it has not seen), aᵀ·b through a transpose for XNNPACK and read in place
- * by gantry's kernel for the small ones; then the transposes of weight-sized matrices, wasm's
+ * (XNNPACK packs each B it has not seen), aᵀ·b through a transpose for XNNPACK and written into
+ * panels by gantry's for the small ones (`core/backend/wasm_panels.ts`); then the transposes of weight-sized matrices, wasm's
  * Transpose kernel against gantry's. Windows of the two alternate in one process; prints each
  * side's median and min–max ms over 9 windows, and the ratio of the medians.
  *

@@ -7,7 +7,7 @@ const kernels = simdKernels(memory);
 const heap = new Float32Array(memory.buffer);
 const [FROM, TO] = [0, 1 << 21]; // byte offsets of the matrix and of its panels
 
-/** Writes L [k, columns] (L[t][j] = 1000·t + j), stored as asked, at FROM; returns its values. */
+/** Writes L [k, columns] (L[t][j] = 1000·t + j), stored as asked, at FROM. */
 function store(k: number, columns: number, stored: Stored) {
   for (let t = 0; t < k; t++) {
     for (let j = 0; j < columns; j++) {
@@ -63,9 +63,15 @@ Deno.test("A's panels: 4 rows wide, the last padded to 4, from A and from Aᵀ",
       // L is aᵀ [k, m]: a [m, k] is L transposed, a held as aᵀ is L as is.
       for (const stored of ["as is", "transposed"] as const) {
         store(k, m, stored);
+        // Nothing past the panels' aPanelsSize floats is written.
+        const end = (TO >> 2) + aPanelsSize(m, k);
+        heap.fill(-1, end, end + 64);
         writePanels("a", kernels, heap, [FROM, TO], [k, m], stored);
         assertPanels(k, m, (j) => ({ first: j & ~3, width: 4 }), `k ${k}, m ${m}, A ${stored}`);
-        assert.equal(aPanelsSize(m, k), 4 * Math.ceil(m / 4) * k);
+        assert.ok(
+          heap.subarray(end, end + 64).every((v) => v === -1),
+          `k ${k}, m ${m}: past the end`,
+        );
       }
     }
   }
