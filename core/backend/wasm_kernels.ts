@@ -7,8 +7,10 @@
  *
  * The wasm backend also has no `Conv2DBackpropFilter` kernel, so the gradient of conv2d (and of
  * conv2dTranspose, which uses the same kernel with x and dy in swapped roles) with respect to its
- * filter throws there. {@linkcode registerWasmKernels} adds the one of `wasm_conv_filter.ts`,
- * and replaces wasm's plain-loop `Conv2DBackpropInput` with the one of `wasm_conv_input.ts`.
+ * filter throws there. {@linkcode registerWasmKernels} adds the one of `wasm_conv_filter.ts`, and
+ * replaces wasm's plain-loop `Conv2DBackpropInput` with the one of `wasm_conv_input.ts` and its
+ * `Conv2D` and `FusedConv2D` with those of `wasm_conv_forward.ts`: all three matrix products on
+ * gantry's kernel.
  *
  * wasm's `Identity` copies its input, and tfjs's engine runs it for every tensor a gradient keeps
  * for the backward pass (about 110 copies a step of the ring MLP): here it shares the buffer, as
@@ -22,6 +24,7 @@
 import { tf } from "../../deps.ts";
 import { makeConv2DBackpropFilter } from "./wasm_conv_filter.ts";
 import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
+import { makeConv2D } from "./wasm_conv_forward.ts";
 import { LEAKY_RELU_GRAD } from "./gradients.ts";
 import { makeMatMul } from "./wasm_matmul.ts";
 import { registerMatrixProduct } from "./matrix_product.ts";
@@ -198,8 +201,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel({ ...config, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
   registerMatrixProduct(products);
-  // After the products: its transposed convolutions to few channels use gantry's BatchMatMul.
-  const backpropInput = makeConv2DBackpropInput(wasmKernel);
+  const backpropInput = makeConv2DBackpropInput();
   tf.unregisterKernel("Conv2DBackpropInput", "wasm");
   tf.registerKernel({
     kernelName: "Conv2DBackpropInput",
@@ -212,6 +214,8 @@ export function registerWasmKernels(): void {
     Mean: makeAxisRunReduction("Mean"),
     GatherV2: makeRowGather(),
     Tanh: makeTanh(),
+    Conv2D: makeConv2D("Conv2D"),
+    FusedConv2D: makeConv2D("FusedConv2D"),
   };
   for (const [kernelName, kernelFunc] of Object.entries(replacements)) {
     const config = tf.getKernel(kernelName, "wasm")!;

@@ -72,6 +72,8 @@ Deno.test("conv2d's filter gradient on wasm equals cpu's on random shapes", asyn
     { xShape: [2, 9, 7, 3], wShape: [3, 2, 3, 2], strides: [2, 1], pad: "same" },
     { xShape: [2, 6, 7, 2], wShape: [3, 4, 2, 3], strides: [2, 2], pad: explicit },
     { xShape: [1, 8, 8, 4], wShape: [3, 3, 4, 2], strides: [2, 2], pad: 1 },
+    // DCGAN's second convolution at batch 2: 98 pixels, summed in two parts.
+    { xShape: [2, 14, 14, 64], wShape: [5, 5, 64, 128], strides: [2, 2], pad: "same" },
   ];
   for (let i = 0; i < 40; i++) {
     const k = 1 + rng.int(5);
@@ -96,7 +98,6 @@ Deno.test("conv2d's filter gradient on wasm equals cpu's on random shapes", asyn
 
 Deno.test("the wasm kernel reads windows past a 'ceil' rounding's padding as zeros, as cpu", async () => {
   // ceil((6 - 3 + 2) / 2 + 1) = 4 output rows: the last window needs a row below the padding.
-  // 2 channels: by im2col and a product; 5: as a dilated convolution (wasm_conv_filter.ts).
   const rng = createRng(3);
   for (const channels of [2, 5]) {
     const xShape: Shape4 = [2, 6, 6, channels];
@@ -124,7 +125,7 @@ Deno.test("the wasm kernel frees every intermediate and refuses NCHW data", asyn
   const dy = tf.ones([2, 4, 4, 5]);
   const attrs = { strides: 2, pad: "valid", dataFormat: "NHWC", filterShape: [3, 3, 3, 5] };
   const before = backend.numDataIds();
-  // 3 channels by a product, 6 (x twice over) as a dilated convolution.
+  // 3 channels, and 6 (x twice over).
   for (const channels of [3, 6]) {
     const input = channels === 3 ? x : tf.concat([x, x], 3);
     const filterShape = [3, 3, channels, 5];

@@ -152,7 +152,7 @@ function ownProduct(
     writePanels("a", kernels, floats, [offset(a), offset(aPanels)], [k, m], stored(transposeA));
     writePanels("b", kernels, floats, [offset(b), offset(bPanels)], [k, n], stored(!transposeB));
     const operands = [offset(aPanels), offset(bPanels), bias ? offset(bias) : 0, offset(out)];
-    matMulOnThreads(memory, operands, [m, n, k], !!bias);
+    matMulOnThreads(memory, operands, [m, n, k], bias ? 1 : 0);
     return out;
   } finally {
     backend.disposeData(aPanels.dataId);

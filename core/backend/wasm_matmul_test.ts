@@ -3,7 +3,9 @@ import { tf } from "../../deps.ts";
 import { createRng } from "../contract/rng.ts";
 import { useBackend } from "./select.ts";
 import { OWN_PRODUCT, ownProductShape, transposeLastTwo } from "./wasm_matmul.ts";
-import type { KernelFunc } from "./wasm_kernel.ts";
+import { type KernelFunc, onHeap } from "./wasm_kernel.ts";
+import { aPanelsSize, writePanels } from "./wasm_panels.ts";
+import { simdKernels, SUMS_IN_C } from "./wasm_simd.ts";
 
 /**
  * Asserts that `ours` is a·b + bias summed in float32 over k in order, in any rounding of its
@@ -142,5 +144,60 @@ Deno.test("wasm transposes of the last two axes are wasm's Transpose's, blocks a
     const [result, expected] = [tf.engine().makeTensorFromTensorInfo(ours), tf.transpose(x, perm)];
     assert.deepEqual(await result.data(), await expected.data(), String(shape));
     tf.dispose([x, result, expected]);
+  }
+});
+
+Deno.test("gantry's product kernel summed over k in parts (SUMS_IN_C) has one call's bits", async () => {
+  await useBackend("wasm");
+  const backend = tf.backend();
+  const rng = createRng(5);
+  // 4-row and 3-row tiles by 8, 4 and 1 columns; k in three parts.
+  for (const [m, n, parts] of [[7, 13, [0, 20, 21, 37]], [8, 8, [0, 1, 64]]] as const) {
+    const k = parts.at(-1)!;
+    const [lA, b, bias] = [[k, m], [k, n], [n]].map((s) =>
+      tf.tensor(rng.fill(new Float32Array(s[0] * (s[1] ?? 1))), s)
+    );
+    const { outputs, offset, view, memory } = onHeap(backend, [
+      [aPanelsSize(m, k)],
+      [k * n],
+      [m, n],
+      [m, n],
+    ]);
+    const [aPanels, bPanels, whole, summed] = outputs;
+    const kernels = simdKernels(memory), floats = new Float32Array(memory.buffer);
+    /** Panels of terms [from, to) of aᵀ (as lA) and b, the product's sums over them into c. */
+    const run = (c: tf.TensorInfo, [from, to]: number[], biased: number) => {
+      writePanels("a", kernels, floats, [offset(lA) + 4 * from * m, offset(aPanels)], [
+        to - from,
+        m,
+      ], "as is");
+      writePanels(
+        "b",
+        kernels,
+        floats,
+        [offset(b) + 4 * from * n, offset(bPanels)],
+        [to - from, n],
+        "as is",
+      );
+      kernels.matMul(
+        offset(aPanels),
+        offset(bPanels),
+        offset(bias),
+        offset(c),
+        m,
+        n,
+        to - from,
+        biased,
+        n,
+      );
+    };
+    run(whole, [0, k], 1);
+    for (let p = 0; p + 1 < parts.length; p++) {
+      run(summed, [parts[p], parts[p + 1]], p ? SUMS_IN_C : 1);
+    }
+    const [x, y] = [view(whole), view(summed)];
+    assert.ok(x.every((v, i) => Object.is(v, y[i])), `${m}×${n}, parts ${parts}`);
+    for (const t of outputs) backend.disposeData(t.dataId);
+    tf.dispose([lA, b, bias]);
   }
 });

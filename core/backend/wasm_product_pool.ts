@@ -89,22 +89,22 @@ export function productThreads(memory: WebAssembly.Memory): number {
 }
 
 /**
- * `SimdKernels.matMul` of a whole product (rows of n elements), its column blocks split
- * between the pool's threads when `memory` has a pool and the product has at least
- * {@linkcode SPLIT_PRODUCT} multiply-adds and two blocks of 8 columns.
+ * `SimdKernels.matMul` of a whole product (rows of n elements; `biased` as the kernel takes it),
+ * its column blocks split between the pool's threads when `memory` has a pool and the product
+ * has at least {@linkcode SPLIT_PRODUCT} multiply-adds and two blocks of 8 columns.
  */
 export function matMulOnThreads(
   memory: WebAssembly.Memory,
   [a, b, bias, c]: number[],
   [m, n, k]: [number, number, number],
-  biased: boolean,
+  biased: number,
 ): void {
   const kernel = simdKernels(memory);
   const pool = pools.get(memory);
   const parts = pool && m * n * k >= SPLIT_PRODUCT ? Math.min(pool.workers + 1, n >> 3) : 1;
-  if (!pool || parts < 2) return kernel.matMul(a, b, bias, c, m, n, k, biased ? 1 : 0, n);
+  if (!pool || parts < 2) return kernel.matMul(a, b, bias, c, m, n, k, biased, n);
   const { control, workers } = pool;
-  control.set([a, b, bias, c, m, n, k, biased ? 1 : 0], OPERANDS);
+  control.set([a, b, bias, c, m, n, k, biased], OPERANDS);
   // Whole blocks of 8 columns to each of the first parts − 1 workers; the rest on this thread.
   const width = 8 * Math.floor(n / 8 / parts);
   for (let w = 0; w < workers; w++) {
@@ -116,7 +116,7 @@ export function matMulOnThreads(
   Atomics.notify(control, GENERATION);
   try {
     const bAt = b + at * k; // B's panels: 4·k bytes a column
-    kernel.matMul(a, bAt, biased ? bias + at : bias, c + at, m, n - first, k, biased ? 1 : 0, n);
+    kernel.matMul(a, bAt, biased ? bias + at : bias, c + at, m, n - first, k, biased, n);
   } finally {
     for (let pending; (pending = Atomics.load(control, PENDING)) !== 0;) {
       Atomics.wait(control, PENDING, pending);

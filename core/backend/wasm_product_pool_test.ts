@@ -24,7 +24,7 @@ for (const [m, k, n, biased] of [[64, 4096, 17, 1], [64, 512, 133, 0], [256, 64,
   view(pooled).fill(NaN);
   view(alone).fill(NaN);
   const operands = [offset(a), offset(b), offset(bias)];
-  matMulOnThreads(memory, [...operands, offset(pooled)], [m, n, k], !!biased);
+  matMulOnThreads(memory, [...operands, offset(pooled)], [m, n, k], biased);
   simdKernels(memory).matMul(...operands, offset(alone), m, n, k, biased, n);
   const [x, y] = [view(pooled), view(alone)];
   const same = x.every((v, i) => Object.is(v, y[i])) && !x.some(Number.isNaN);

@@ -88,8 +88,10 @@ export interface SimdKernels {
    * four at a time, each panel [k, 4] row-major (the last padded to four), and b's columns in
    * the blocks the kernel computes (8 columns, then 4, then one at a time), each panel [k,
    * width] and at 4·k floats a column before it. Each output is the float32 sum over k in order,
-   * starting from the bias when `biased` (else 0), as XNNPACK's fully connected operator sums it,
-   * but a fused multiply-add a term: rounded once, where XNNPACK rounds the product and the sum.
+   * starting from the bias when `biased` is 1 (from 0 when it is 0), as XNNPACK's fully connected
+   * operator sums it, but a fused multiply-add a term: rounded once, where XNNPACK rounds the
+   * product and the sum. When `biased` is 2 the sums start from c's values, so that a product
+   * summed over k in parts, one call a part, gives the bits of one call over all of k.
    * On a CPU without FMA (x64 before 2013) V8 computes `relaxed_madd` as XNNPACK does, so the
    * bits depend on the machine; on one machine they are the same every run.
    */
@@ -111,6 +113,14 @@ export interface SimdKernels {
    * 4·⌊cols/4⌋ columns of x; the caller moves the rest.
    */
   transpose(x: number, out: number, rows: number, cols: number, width: number): void;
+  /**
+   * Runs of `4·blocks` floats moved from x to out, for each of `count` pairs (from, to) of float
+   * offsets at `pairs` (int32, from then to), in order: out[to + c] = x[from + c] (an im2col's
+   * rows from an image).
+   */
+  copyRuns(pairs: number, count: number, x: number, out: number, blocks: number): void;
+  /** As `copyRuns`, but out[to + c] += x[from + c] (a col2im), each in float32. */
+  addRuns(pairs: number, count: number, x: number, out: number, blocks: number): void;
   /**
    * Panels of `width` (4 or 8) columns of x [rows, ·] (rows of `stride` elements): panel p is
    * [rows, width] row-major, at p·rows·width floats, out[p][r][c] = x[r][p·width + c].
@@ -222,6 +232,47 @@ function columnSums() {
     0x0b,
   ];
   return { type: [0x60, ...vec(Array(5).fill([I32])), 0], body: [...leb(body.length), ...body] };
+}
+
+/** See `SimdKernels.copyRuns` (`adding` false) and `addRuns` (true). */
+function runs(adding: boolean) {
+  const [pairs, count, x, out, blocks, r, b, pair, from, to, off] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+  ];
+  /** x or out plus 4 times the int32 at `pair + offset`. */
+  const floatAt = (base: number, offset: number) => [
+    ...get(base),
+    ...get(pair),
+    0x28,
+    2,
+    offset,
+    i32Const,
+    2,
+    i32Shl,
+    i32Add,
+  ];
+  // deno-fmt-ignore
+  return func(5, 6, 0, [
+    ...counted(r, count, [
+      ...get(pairs), ...get(r), i32Const, 3, i32Shl, i32Add, ...set(pair), // pairs + 8·r
+      ...floatAt(x, 0), ...set(from), ...floatAt(out, 4), ...set(to),
+      ...reset(b),
+      ...counted(b, blocks, [
+        ...get(b), i32Const, 4, i32Shl, ...set(off), // off = 16·b
+        ...store(to, off, adding ? [...load(to, off), ...load(from, off), ...add] : load(from, off)),
+      ]),
+    ]),
+  ]);
 }
 
 /** A function of `params` i32 parameters with `ints` i32 and `vectors` v128 locals after them. */
@@ -413,7 +464,9 @@ const ifElse = (condition: number[], type: number, then: number[], otherwise: nu
   0x0b,
 ];
 const [i32Sub, i32Eq, i32LeU, i32LtU, i32GtU] = [0x6b, 0x46, 0x4d, 0x49, 0x4b];
-const f32Store = [0x38, 2, 0];
+const [f32Load, f32Store] = [[0x2a, 2, 0], [0x38, 2, 0]];
+/** `biased` for sums that start from C's values: a product summed over k in parts. */
+export const SUMS_IN_C = 2;
 /** v128.load32_splat of the address on the stack plus `offset`. */
 const splatLoad = (offset: number) => [...simd(0x09), 2, ...leb(offset)];
 
@@ -451,11 +504,22 @@ function matMul() {
     /** The address of output (r, jb) of the tile. */
     const cAt = (r: number) => [...plus(pcRow, cRows, r), ...get(jb), i32Add];
     // deno-fmt-ignore
-    const start = hs.flatMap((h) => [
+    const fromBias = hs.flatMap((h) => [
       ...ifElse(get(biased), V128, [...biasAt, ...(vectors ? loadAt(16 * h) : splatLoad(0))], zero),
       ...set(bv(h)),
       ...rs.flatMap((r) => [...get(bv(h)), ...set(acc(r, h))]),
     ]);
+    // deno-fmt-ignore
+    const fromC = inLanes
+      ? [
+        ...cAt(0), ...splatLoad(0),
+        ...[1, 2, 3].flatMap((r) => [...cAt(r), ...f32Load, ...simd(0x20), r]), // replace_lane
+        ...set(acc(0, 0)),
+      ]
+      : rs.flatMap((r) => hs.flatMap((h) => [
+        ...cAt(r), ...(vectors ? loadAt(16 * h) : splatLoad(0)), ...set(acc(r, h)),
+      ]));
+    const start = ifElse([...get(biased), i32Const, SUMS_IN_C, i32Eq], 0x40, fromC, fromBias);
     /** Row r's A element of this k, splatted (in lanes: the tile's four), on the stack. */
     const aOf = (r: number) =>
       inLanes
@@ -634,6 +698,9 @@ const FUNCTIONS = {
   transpose: transpose(),
   // x out rows panels stride width
   columnPanels: columnPanels(),
+  // pairs count x out blocks
+  copyRuns: runs(false),
+  addRuns: runs(true),
   // x out | alpha: x < 0 ? x·α : x, as tfjs-backend-wasm's LeakyRelu
   leakyRelu: blockLoop(2, 1, 1, (off, s, t) => [
     ...load(0, off), ...set(t(0)),
