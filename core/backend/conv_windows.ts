@@ -5,8 +5,31 @@
  *
  * @module
  */
-import type { tf } from "../../deps.ts";
+import { tf } from "../../deps.ts";
 import type { SimdKernels } from "./wasm_simd.ts";
+
+/** The geometry of an NHWC convolution of an x and a filter of these shapes, dilation 1. */
+export function windowsOf(
+  xShape: number[],
+  filterShape: number[],
+  { strides, pad, dimRoundingMode }: {
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  },
+): tf.backend_util.Conv2DInfo {
+  const four = (shape: number[]) => shape as [number, number, number, number];
+  return tf.backend_util.computeConv2DInfo(
+    four(xShape),
+    four(filterShape),
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+}
 
 /**
  * Calls `visit(image, column)` for each output pixel in [first, end) in order (pixel (n, oh, ow)

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { tf } from "../../deps.ts";
+import type { tf } from "../../deps.ts";
 import { type ConvGradientAttrs, type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
-import { runsSize, windowRuns } from "./conv_windows.ts";
+import { runsSize, windowRuns, windowsOf } from "./conv_windows.ts";
 import { aPanelsSize, writePanels } from "./wasm_panels.ts";
 import { matMulOnThreads } from "./wasm_product_pool.ts";
 import { simdKernels, SUMS_IN_C } from "./wasm_simd.ts";
@@ -42,16 +42,7 @@ export function makeConv2DBackpropFilter(): KernelFunc {
         "Conv2DBackpropFilter on wasm (gantry's kernel) supports only NHWC data, got NCHW",
       );
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = windowsOf(x.shape, filterShape, { strides, pad, dimRoundingMode });
     const { batchSize: n, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow } = info;
     const expected = [n, oh, ow, co];
     if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== expected[i])) {

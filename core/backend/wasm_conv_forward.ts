@@ -14,7 +14,7 @@
  */
 import { tf } from "../../deps.ts";
 import { type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
-import { runsSize, windowRuns } from "./conv_windows.ts";
+import { runsSize, windowRuns, windowsOf } from "./conv_windows.ts";
 import { aPanelsSize, writePanels } from "./wasm_panels.ts";
 import { matMulOnThreads } from "./wasm_product_pool.ts";
 import { simdKernels } from "./wasm_simd.ts";
@@ -48,16 +48,7 @@ export function makeConv2D(name: "Conv2D" | "FusedConv2D"): KernelFunc {
       (activation ?? "linear") !== "linear" || preluActivationWeights ||
       (bias && (bias.shape.length !== 1 || bias.shape[0] !== co))
     ) return original(args);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = windowsOf(x.shape, filter.shape, { strides, pad, dimRoundingMode });
     const pixels = info.batchSize * info.outHeight * info.outWidth, width = kh * kw * ci;
     const blockRows = Math.min(4 * Math.ceil(pixels / 4), 4 * Math.ceil(BLOCK_FLOATS / width / 4));
     const heap = onHeap(backend, [

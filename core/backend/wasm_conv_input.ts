@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { tf } from "../../deps.ts";
+import type { tf } from "../../deps.ts";
 import { type ConvGradientAttrs, type KernelFunc, onHeap } from "./wasm_kernel.ts";
-import { runsSize, windowRuns } from "./conv_windows.ts";
+import { runsSize, windowRuns, windowsOf } from "./conv_windows.ts";
 import { aPanelsSize, writePanels } from "./wasm_panels.ts";
 import { matMulOnThreads } from "./wasm_product_pool.ts";
 import { simdKernels } from "./wasm_simd.ts";
@@ -35,16 +35,7 @@ export function makeConv2DBackpropInput(): KernelFunc {
     if (dataFormat === "NCHW") {
       throw new Error("Conv2DBackpropInput on wasm (gantry's kernel) supports only NHWC data");
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = windowsOf(inputShape, filter.shape, { strides, pad, dimRoundingMode });
     const [kh, kw, ci, co] = filter.shape;
     const rows = info.batchSize * info.outHeight * info.outWidth, width = kh * kw * ci;
     const blockRows = Math.min(4 * Math.ceil(rows / 4), 4 * Math.ceil(BLOCK_FLOATS / width / 4));
