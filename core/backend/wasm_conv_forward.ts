@@ -4,11 +4,11 @@
  * filter as [KH·KW·Ci, Co] plus the bias, on gantry's kernel (`wasm_matmul.ts`: panels, the pool's
  * threads), a block of output pixels at a time, so that a block's im2col rows are still cached
  * when the product reads them. Each output sums its window in tap, then channel order from the
- * bias. For DCGAN's 5×5 stride-2 conv from [64, 14, 14, 64] to 7×7×128: 31 ms, where XNNPACK's
- * convolution took 46–54. From fewer than {@linkcode FEW_CHANNELS} channels (DCGAN's first
- * convolution, on 1-channel images) XNNPACK's is as fast, and the window's channels are too few
- * to copy in SIMD: those, dilated convolutions, NCHW data, activations and integer tensors go to
- * wasm's own kernel.
+ * bias. For DCGAN's 5×5 stride-2 conv from [64, 14, 14, 64] to 7×7×128: 44–49 ms, where
+ * XNNPACK's convolution took 54–68 (`bench/RESULTS.md`). From fewer than
+ * {@linkcode FEW_CHANNELS} channels (DCGAN's first convolution, on 1-channel images: 5–8 ms on
+ * XNNPACK) a window's channels are too few to copy in SIMD, so those, dilated convolutions, NCHW
+ * data, activations and integer tensors go to wasm's own kernel.
  *
  * @module
  */

@@ -8,8 +8,8 @@
  * place. The product runs on gantry's kernel (`wasm_matmul.ts`: panels, the pool's threads) a block
  * of dy's rows at a time, so that a block's contributions are still cached when they are added.
  * Each dx element sums its contributions by dy pixel, then tap, in order. For DCGAN's layer above:
- * 37 ms, where XNNPACK's convolutions by output phase (the sub-pixel form: four stride-1
- * convolutions of dy, interleaved) took 78.
+ * 29–52 ms, where XNNPACK's convolutions by output phase (the sub-pixel form: four stride-1
+ * convolutions of dy, interleaved) took 78–93 (`bench/RESULTS.md`).
  *
  * @module
  */
