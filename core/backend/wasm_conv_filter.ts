@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { tf } from "../../deps.ts";
 import { type ConvGradientAttrs, type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { runsSize, windowRuns, windowsOf } from "./conv_windows.ts";
 import { aPanelsSize, writePanels } from "./wasm_panels.ts";

@@ -488,6 +488,8 @@ const lanes = (
  * tile sums all of k at once. The kernel used to sum k in chunks of 128, with the sums kept in C
  * between them, which reading A and B at their strides needed. From panels the chunks only
  * cost passes over C: without them the mlp's products ran 1.05–1.2x faster, with the same bits.
+ * A tile starts from C (`SUMS_IN_C`) only for a caller that sums k in parts: the convolutions'
+ * filter gradient, over parts of the pixels.
  */
 function matMul() {
   const [a, b, bias, c, m, n, k, biased, stride, panelBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
