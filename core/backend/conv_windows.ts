@@ -31,46 +31,19 @@ export function windowsOf(
   );
 }
 
-/**
- * Calls `visit(image, column)` for each output pixel in [first, end) in order (pixel (n, oh, ow)
- * is n·OH·OW + oh·OW + ow; all of them by default) and each tap (kh, kw) in order whose input
- * pixel (oh·sh + kh − top, ow·sw + kw − left) lies inside the image: `image` is the offset of that
- * pixel's Ci channels in the NHWC image, `column` the offset of the tap's Ci values in the
- * pixel's row of the im2col matrix [N·OH·OW, KH·KW·Ci], counted from row `first`.
- */
-export function eachWindowTap(
-  info: tf.backend_util.Conv2DInfo,
-  visit: (image: number, column: number) => void,
-  [first, end] = [0, info.batchSize * info.outHeight * info.outWidth],
-): void {
-  const { inHeight: h, inWidth: w, inChannels: ci } = info;
-  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-  const { filterHeight: kh, filterWidth: kw, padInfo: { top, left } } = info;
-  const width = kh * kw * ci;
-  for (let pixel = first; pixel < end; pixel++) {
-    const image = Math.floor(pixel / (oh * ow)), y = Math.floor(pixel / ow) % oh, x = pixel % ow;
-    for (let i = 0; i < kh; i++) {
-      const row = y * sh + i - top;
-      if (row < 0 || row >= h) continue;
-      for (let j = 0; j < kw; j++) {
-        const column = x * sw + j - left;
-        if (column < 0 || column >= w) continue;
-        visit(((image * h + row) * w + column) * ci, (pixel - first) * width + (i * kw + j) * ci);
-      }
-    }
-  }
-}
-
-/** Int32s a block of `rows` im2col rows needs for `windowRuns`' pairs. */
+/** Int32s a block of `rows` im2col rows needs for `windowRuns`' runs. */
 export const runsSize = (info: tf.backend_util.Conv2DInfo, rows: number) =>
-  2 * rows * info.filterHeight * info.filterWidth;
+  3 * (Math.ceil(rows / info.outWidth) + 1) * info.filterHeight * info.filterWidth;
 
 /**
- * Rows [first, end) of the im2col matrix, at byte offset `columns` of the heap: "im2col" writes
- * them from the image at `image` (zeros outside it), "col2im" adds them into the image, each
- * element's terms in pixel, then tap order. Each tap's first 4·⌊Ci/4⌋ channels move in SIMD
- * (`SimdKernels.copyRuns`, `addRuns`), from (image, column) pairs written at `runs`
- * ({@linkcode runsSize}), the rest here.
+ * Rows [first, end) of the im2col matrix [N·OH·OW, KH·KW·Ci], at byte offset `columns` of the
+ * heap: "im2col" writes them from the NHWC image at `image` (zeros outside it), "col2im" adds
+ * them into the image. The moves go in runs (`SimdKernels.copyRuns`, `addRuns`, from triples
+ * written at `runs`, {@linkcode runsSize}): for each output row of the block, each tap (kh, kw)
+ * whose input row lies inside the image, the tap's output pixels whose input pixel does too,
+ * one pixel's Ci channels after the other. Rows go in order, and within a row the taps of a
+ * filter row right to left, so that each image element a col2im adds to gets its terms in pixel
+ * order (a pixel reaches an element through one tap).
  */
 export function windowRuns(
   info: tf.backend_util.Conv2DInfo,
@@ -79,21 +52,37 @@ export function windowRuns(
   [image, columns, runs]: [number, number, number],
   [first, end]: [number, number],
 ): void {
-  const ci = info.inChannels, blocks = ci >> 2;
-  const [imageAt, columnsAt] = [image >> 2, columns >> 2];
-  const pairs = new Int32Array(floats.buffer, runs, runsSize(info, end - first));
-  const width = info.filterHeight * info.filterWidth * ci;
-  if (way === "im2col") floats.fill(0, columnsAt, columnsAt + (end - first) * width);
+  const { inHeight: h, inWidth: w, inChannels: ci } = info;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const { filterHeight: kh, filterWidth: kw, padInfo: { top, left } } = info;
+  const width = kh * kw * ci;
+  const triples = new Int32Array(floats.buffer, runs, runsSize(info, end - first));
+  if (way === "im2col") floats.fill(0, columns >> 2, (columns >> 2) + (end - first) * width);
+  // Per filter column j: the output columns x whose input column x·sw + j − left lies in [0, w).
+  const starts = Array.from({ length: kw }, (_, j) => Math.max(0, Math.ceil((left - j) / sw)));
+  const ends = Array.from(
+    { length: kw },
+    (_, j) => Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1),
+  );
+  const [fromAt, toAt] = way === "im2col" ? [0, 1] : [1, 0];
   let count = 0;
-  eachWindowTap(info, (pixel, column) => {
-    const [from, to] = way === "im2col" ? [pixel, column] : [column, pixel];
-    pairs[2 * count] = from;
-    pairs[2 * count++ + 1] = to;
-    for (let c = 4 * blocks; c < ci; c++) {
-      if (way === "im2col") floats[columnsAt + column + c] = floats[imageAt + pixel + c];
-      else floats[imageAt + pixel + c] += floats[columnsAt + column + c];
+  for (let row = Math.floor(first / ow); row * ow < end; row++) {
+    const n = Math.floor(row / oh), y = row % oh;
+    const xFirst = Math.max(first - row * ow, 0), xEnd = Math.min(end - row * ow, ow);
+    for (let i = 0; i < kh; i++) {
+      const inRow = y * sh + i - top;
+      if (inRow < 0 || inRow >= h) continue;
+      for (let j = kw - 1; j >= 0; j--) {
+        const x0 = Math.max(xFirst, starts[j]), x1 = Math.min(xEnd, ends[j]);
+        if (x0 >= x1) continue;
+        const at = 3 * count++;
+        triples[at + fromAt] = ((n * h + inRow) * w + x0 * sw + j - left) * ci;
+        triples[at + toAt] = (row * ow + x0 - first) * width + (i * kw + j) * ci;
+        triples[at + 2] = x1 - x0;
+      }
     }
-  }, [first, end]);
+  }
+  const steps: [number, number] = way === "im2col" ? [sw * ci, width] : [width, sw * ci];
   const [x, out] = way === "im2col" ? [image, columns] : [columns, image];
-  (way === "im2col" ? kernels.copyRuns : kernels.addRuns)(runs, count, x, out, blocks);
+  (way === "im2col" ? kernels.copyRuns : kernels.addRuns)(runs, count, x, out, ci, ...steps);
 }

@@ -25,11 +25,11 @@ const PART_FLOATS = 1 << 17;
  *
  * where row (n, oh, ow) of im2col holds x's window of that output pixel, zeros outside x. The sum
  * over pixels runs on gantry's kernel (`wasm_matmul.ts`: panels, the pool's threads) in parts of
- * a few dozen pixels, each part's im2col rows built by `windowRuns` (SIMD copies) and summed into
- * dW where the last part left it (`SUMS_IN_C`): the bits of one sum over all the pixels in order,
- * without the whole im2col matrix (20 MB for DCGAN's 5×5 stride-2 conv from [64, 14, 14, 64] to
- * 7×7×128, whose gradient takes 30–46 ms here, where XNNPACK's Conv2D with x and dy as the filter
- * took 69–77; `bench/RESULTS.md`).
+ * a few dozen pixels, each part's im2col rows built by `windowRuns` (runs of copies in wasm) and
+ * summed into dW where the last part left it (`SUMS_IN_C`): the bits of one sum over all the
+ * pixels in order, without the whole im2col matrix (20 MB for DCGAN's 5×5 stride-2 conv from
+ * [64, 14, 14, 64] to 7×7×128, whose gradient takes 30–46 ms here, where XNNPACK's Conv2D with x
+ * and dy as the filter took 69–77; `bench/RESULTS.md`).
  */
 export function makeConv2DBackpropFilter(): KernelFunc {
   const fill = wasmKernel("Fill");

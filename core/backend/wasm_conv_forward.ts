@@ -5,10 +5,9 @@
  * threads), a block of output pixels at a time, so that a block's im2col rows are still cached
  * when the product reads them. Each output sums its window in tap, then channel order from the
  * bias. For DCGAN's 5×5 stride-2 conv from [64, 14, 14, 64] to 7×7×128: 44–49 ms, where
- * XNNPACK's convolution took 54–68 (`bench/RESULTS.md`). From fewer than
- * {@linkcode FEW_CHANNELS} channels (DCGAN's first convolution, on 1-channel images: 5–8 ms on
- * XNNPACK) a window's channels are too few to copy in SIMD, so those, dilated convolutions, NCHW
- * data, activations and integer tensors go to wasm's own kernel.
+ * XNNPACK's convolution took 54–68; for its first, on 1-channel images, 2.0 ms where XNNPACK
+ * took 3.4 (`bench/RESULTS.md`). Dilated convolutions, NCHW data, activations and integer tensors
+ * go to wasm's own kernel.
  *
  * @module
  */
@@ -18,9 +17,6 @@ import { runsSize, windowRuns, windowsOf } from "./conv_windows.ts";
 import { aPanelsSize, writePanels } from "./wasm_panels.ts";
 import { matMulOnThreads } from "./wasm_product_pool.ts";
 import { simdKernels } from "./wasm_simd.ts";
-
-/** Input channels below which wasm's own convolution runs. */
-export const FEW_CHANNELS = 4;
 
 /** About how many im2col floats a block of output pixels builds before its product. */
 const BLOCK_FLOATS = 1 << 17;
@@ -44,7 +40,7 @@ export function makeConv2D(name: "Conv2D" | "FusedConv2D"): KernelFunc {
     const [kh, kw, ci, co] = filter.shape;
     if (
       x.dtype !== "float32" || filter.dtype !== "float32" || dataFormat === "NCHW" ||
-      ci < FEW_CHANNELS || !tf.backend_util.tupleValuesAreOne(dilations ?? 1) ||
+      !tf.backend_util.tupleValuesAreOne(dilations ?? 1) ||
       (activation ?? "linear") !== "linear" || preluActivationWeights ||
       (bias && (bias.shape.length !== 1 || bias.shape[0] !== co))
     ) return original(args);

@@ -86,3 +86,45 @@ Deno.test("wasm Conv2DBackpropInput (conv2dTranspose, conv2d's input gradient) m
     );
   });
 });
+
+Deno.test("wasm Conv2DBackpropInput adds each dx element's terms in dy pixel order, bit for bit", async () => {
+  // One dy channel, so that each term is one product, rounded once: the sum's order alone sets
+  // the bits. 60×60 dy pixels of 5×5 taps are two blocks of rows, split inside a row.
+  const rng = createRng(13);
+  for (const [side, stride, ci] of [[60, 1, 1], [9, 2, 6], [12, 3, 2]]) {
+    const pad = "same", k = 5, n = 2;
+    const xShape: Case["xShape"] = [n, side * stride, side * stride, ci];
+    const filterShape: Case["filterShape"] = [k, k, ci, 1];
+    const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, 1, pad);
+    const { top, left } = info.padInfo;
+    const dy = rng.fill(new Float32Array(n * side * side)),
+      filter = rng.fill(new Float32Array(k * k * ci));
+    const expected = new Float32Array(xShape.reduce((a, b) => a * b));
+    const [h, w] = [side * stride, side * stride];
+    for (let p = 0; p < dy.length; p++) {
+      const [image, y, x] = [Math.floor(p / side ** 2), Math.floor(p / side) % side, p % side];
+      for (let i = 0; i < k; i++) {
+        for (let j = 0; j < k; j++) {
+          const [row, column] = [y * stride + i - top, x * stride + j - left];
+          if (row < 0 || row >= h || column < 0 || column >= w) continue;
+          for (let c = 0; c < ci; c++) {
+            const at = ((image * h + row) * w + column) * ci + c;
+            expected[at] = Math.fround(
+              expected[at] + Math.fround(dy[p] * filter[(i * k + j) * ci + c]),
+            );
+          }
+        }
+      }
+    }
+    await useBackend("wasm");
+    const dx = tf.conv2dTranspose(
+      tf.tensor4d(dy, [n, side, side, 1]),
+      tf.tensor4d(filter, filterShape),
+      xShape,
+      stride,
+      pad,
+    );
+    assert.deepEqual(await dx.data(), expected, `side ${side}, stride ${stride}, ${ci} channels`);
+    dx.dispose();
+  }
+});

@@ -114,13 +114,30 @@ export interface SimdKernels {
    */
   transpose(x: number, out: number, rows: number, cols: number, width: number): void;
   /**
-   * Runs of `4·blocks` floats moved from x to out, for each of `count` pairs (from, to) of float
-   * offsets at `pairs` (int32, from then to), in order: out[to + c] = x[from + c] (an im2col's
-   * rows from an image).
+   * Strided runs of pixels moved from x to out, for each of `count` triples (from, to, length) of
+   * int32s at `runs`, in order: element e < length of a run moves `channels` floats,
+   * out[to + e·toStep + c] = x[from + e·fromStep + c] (float offsets; an im2col's rows from an
+   * image), the first 4·⌊channels/4⌋ of them as vectors.
    */
-  copyRuns(pairs: number, count: number, x: number, out: number, blocks: number): void;
-  /** As `copyRuns`, but out[to + c] += x[from + c] (a col2im), each in float32. */
-  addRuns(pairs: number, count: number, x: number, out: number, blocks: number): void;
+  copyRuns(
+    runs: number,
+    count: number,
+    x: number,
+    out: number,
+    channels: number,
+    fromStep: number,
+    toStep: number,
+  ): void;
+  /** As `copyRuns`, but out[…] += x[…] (a col2im), each in float32. */
+  addRuns(
+    runs: number,
+    count: number,
+    x: number,
+    out: number,
+    channels: number,
+    fromStep: number,
+    toStep: number,
+  ): void;
   /**
    * Panels of `width` (4 or 8) columns of x [rows, ·] (rows of `stride` elements): panel p is
    * [rows, width] row-major, at p·rows·width floats, out[p][r][c] = x[r][p·width + c].
@@ -236,40 +253,39 @@ function columnSums() {
 
 /** See `SimdKernels.copyRuns` (`adding` false) and `addRuns` (true). */
 function runs(adding: boolean) {
-  const [pairs, count, x, out, blocks, r, b, pair, from, to, off] = [
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-  ];
-  /** x or out plus 4 times the int32 at `pair + offset`. */
+  const [triples, count, x, out, channels, fromStep, toStep] = [0, 1, 2, 3, 4, 5, 6];
+  const [r, e, b, c, run, from, to, length, off, blocks] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  /** x or out plus 4 times the int32 at `run + offset`. */
   const floatAt = (base: number, offset: number) => [
     ...get(base),
-    ...get(pair),
-    0x28,
-    2,
-    offset,
-    i32Const,
-    2,
-    i32Shl,
-    i32Add,
+    ...[...get(run), 0x28, 2, offset],
+    ...[i32Const, 2, i32Shl, i32Add],
   ];
+  const f32Add = 0x92;
   // deno-fmt-ignore
-  return func(5, 6, 0, [
+  return func(7, 10, 0, [
+    ...get(channels), i32Const, 2, 0x76, ...set(blocks), // channels >> 2
+    ...get(fromStep), i32Const, 2, i32Shl, ...set(fromStep), // steps in bytes
+    ...get(toStep), i32Const, 2, i32Shl, ...set(toStep),
     ...counted(r, count, [
-      ...get(pairs), ...get(r), i32Const, 3, i32Shl, i32Add, ...set(pair), // pairs + 8·r
+      ...get(triples), ...get(r), i32Const, 12, i32Mul, i32Add, ...set(run), // triples + 12·r
       ...floatAt(x, 0), ...set(from), ...floatAt(out, 4), ...set(to),
-      ...reset(b),
-      ...counted(b, blocks, [
-        ...get(b), i32Const, 4, i32Shl, ...set(off), // off = 16·b
-        ...store(to, off, adding ? [...load(to, off), ...load(from, off), ...add] : load(from, off)),
+      ...get(run), 0x28, 2, 8, ...set(length),
+      ...reset(e),
+      ...counted(e, length, [
+        ...reset(b),
+        ...counted(b, blocks, [
+          ...get(b), i32Const, 4, i32Shl, ...set(off), // off = 16·b
+          ...store(to, off, adding ? [...load(to, off), ...load(from, off), ...add] : load(from, off)),
+        ]),
+        ...get(blocks), i32Const, 2, i32Shl, ...set(c),
+        ...counted(c, channels, [
+          ...get(c), i32Const, 2, i32Shl, ...set(off), // off = 4·c
+          ...at(to, off),
+          ...(adding ? [...at(to, off), ...f32Load, ...at(from, off), ...f32Load, f32Add] : [...at(from, off), ...f32Load]),
+          ...f32Store,
+        ]),
+        ...increase(from, fromStep), ...increase(to, toStep),
       ]),
     ]),
   ]);
@@ -700,7 +716,7 @@ const FUNCTIONS = {
   transpose: transpose(),
   // x out rows panels stride width
   columnPanels: columnPanels(),
-  // pairs count x out blocks
+  // runs count x out channels fromStep toStep
   copyRuns: runs(false),
   addRuns: runs(true),
   // x out | alpha: x < 0 ? x·α : x, as tfjs-backend-wasm's LeakyRelu
