@@ -22,6 +22,8 @@ tar -C "$work/deno_dir" -xJf "$pack/deno_dir.tar.xz"
 export DENO_DIR=$work/deno_dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 export LD_LIBRARY_PATH=$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export GANTRY_TORCH_REFERENCE=$root/bench/torch_reference.py
+# Mesa wants a runtime dir (mktemp's is 0700, as it asks); without one it prints an error a device.
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$work}
 # NVIDIA's driver ships its Vulkan driver in libGLX_nvidia.so.0; a container may lack the ICD
 # file that tells the loader so.
 if ! grep -qsl nvidia /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json; then
