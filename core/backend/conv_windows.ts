@@ -33,7 +33,7 @@ export function windowsOf(
 
 /** Int32s a block of `rows` im2col rows needs for `windowRuns`' runs. */
 export const runsSize = (info: tf.backend_util.Conv2DInfo, rows: number) =>
-  3 * (Math.ceil(rows / info.outWidth) + 1) * info.filterHeight * info.filterWidth;
+  rows && 3 * (Math.ceil(rows / info.outWidth) + 1) * info.filterHeight * info.filterWidth;
 
 /**
  * Rows [first, end) of the im2col matrix [N·OH·OW, KH·KW·Ci], at byte offset `columns` of the

@@ -67,10 +67,9 @@ export function makeConv2DBackpropFilter(): KernelFunc {
         windowRuns(info, [kernels, floats], "im2col", buffers, [first, first + count]);
         // im2colᵀ's panels from its rows as stored; dy's rows of these pixels.
         writePanels("a", kernels, floats, rowsPanels, [count, width], "as is");
-        const dyRows = [offset(dy) + 4 * first * co, offset(bPanels)] as [number, number];
-        writePanels("b", kernels, floats, dyRows, [count, co], "as is");
         const operands = [offset(aPanels), offset(bPanels), 0, offset(output)];
-        matMulOnThreads(memory, operands, [width, co, count], first ? SUMS_IN_C : 0);
+        const dyRows = { from: offset(dy) + 4 * first * co, stored: "as is" as const };
+        matMulOnThreads(memory, operands, [width, co, count], first ? SUMS_IN_C : 0, dyRows);
       }
       return output;
     } finally {

@@ -150,9 +150,9 @@ function ownProduct(
     const kernels = simdKernels(memory), floats = new Float32Array(memory.buffer);
     const stored = (transposed: boolean): Stored => transposed ? "as is" : "transposed";
     writePanels("a", kernels, floats, [offset(a), offset(aPanels)], [k, m], stored(transposeA));
-    writePanels("b", kernels, floats, [offset(b), offset(bPanels)], [k, n], stored(!transposeB));
     const operands = [offset(aPanels), offset(bPanels), bias ? offset(bias) : 0, offset(out)];
-    matMulOnThreads(memory, operands, [m, n, k], bias ? 1 : 0);
+    const writeB = { from: offset(b), stored: stored(!transposeB) };
+    matMulOnThreads(memory, operands, [m, n, k], bias ? 1 : 0, writeB);
     return out;
   } finally {
     backend.disposeData(aPanels.dataId);

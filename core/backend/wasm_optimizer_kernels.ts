@@ -12,7 +12,7 @@
  * @module
  */
 import { type KernelFunc, onHeap } from "./wasm_kernel.ts";
-import { simdKernels } from "./wasm_simd.ts";
+import { blocksOnThreads } from "./wasm_product_pool.ts";
 
 const f = Math.fround;
 
@@ -35,18 +35,12 @@ const adam: KernelFunc = ({ inputs, backend, attrs }) => {
   const [eps, step] = [f(epsilon), f(-lr)];
   const blocks = x.length >> 2;
   const pointers = [inputs.x, inputs.g, inputs.m, inputs.v, ...outputs].map(offset);
-  simdKernels(heap.memory).adam(
-    ...pointers as [number, number, number, number, number, number, number],
-    blocks,
-    a1,
-    a2,
-    b1,
-    c1,
-    b2,
-    c2,
-    eps,
-    step,
-  );
+  blocksOnThreads(heap.memory, blocks, (first, count) => [
+    "adam",
+    ...pointers.map((p) => p + 16 * first),
+    count,
+    ...[a1, a2, b1, c1, b2, c2, eps, step],
+  ]);
   for (let i = 4 * blocks; i < x.length; i++) {
     const gi = g[i];
     const mi = f(f(m[i] * b1) + f(gi * c1));
@@ -69,9 +63,14 @@ const momentum: KernelFunc = ({ inputs, backend }) => {
   const [x, g, acc] = [inputs.x, inputs.g, inputs.accumulation].map(view);
   const c = view(inputs.c)[0], mu = view(inputs.momentum)[0];
   const blocks = x.length >> 2;
-  const [px, pg, pAcc, pxOut, pAccOut] = [inputs.x, inputs.g, inputs.accumulation, ...outputs]
-    .map(offset);
-  simdKernels(heap.memory).momentum(px, pg, pAcc, pxOut, pAccOut, blocks, c, mu);
+  const pointers = [inputs.x, inputs.g, inputs.accumulation, ...outputs].map(offset);
+  blocksOnThreads(heap.memory, blocks, (first, count) => [
+    "momentum",
+    ...pointers.map((p) => p + 16 * first),
+    count,
+    c,
+    mu,
+  ]);
   for (let i = 4 * blocks; i < x.length; i++) {
     const a = f(f(mu * acc[i]) + g[i]);
     accs[i] = a;
@@ -87,7 +86,13 @@ const sgd: KernelFunc = ({ inputs, backend }) => {
   const [x, g] = [inputs.x, inputs.g].map(view);
   const c = view(inputs.c)[0];
   const blocks = x.length >> 2;
-  simdKernels(heap.memory).sgd(offset(inputs.x), offset(inputs.g), offset(output), blocks, c);
+  const pointers = [inputs.x, inputs.g, output].map(offset);
+  blocksOnThreads(heap.memory, blocks, (first, count) => [
+    "sgd",
+    ...pointers.map((p) => p + 16 * first),
+    count,
+    c,
+  ]);
   for (let i = 4 * blocks; i < x.length; i++) xs[i] = f(f(c * g[i]) + x[i]);
   return output;
 };

@@ -44,11 +44,39 @@ const bRuns = (n: number): Run[] => [
 /** Floats that A's panels take for m rows and k terms. */
 export const aPanelsSize = (m: number, k: number) => 4 * Math.ceil(m / 4) * k;
 
+/** A call of one of the SIMD module's functions: its name, then its arguments. */
+export type SimdCall = [keyof SimdKernels, ...number[]];
+
+/** Panels `[p0, p1)` of a run: their SIMD call, and how many of each panel's k terms it writes. */
+function runCall(
+  { first, width }: Run,
+  [from, to]: [number, number],
+  [k, columns]: [number, number],
+  stored: Stored,
+  [p0, p1]: [number, number],
+): { call?: SimdCall; done: number } {
+  if (width < 4) return { done: 0 };
+  const [column, panel] = [first + p0 * width, 4 * ((to >> 2) + (first + p0 * width) * k)];
+  return stored === "as is"
+    ? { call: ["columnPanels", from + 4 * column, panel, k, p1 - p0, columns, width], done: k }
+    : {
+      call: ["transpose", from + 4 * column * k, panel, width * (p1 - p0), k, width],
+      done: k & ~3,
+    };
+}
+
+/** The panels of a run that hold columns [first, end). */
+const panelsOf = ({ first, width, count }: Run, [c0, c1]: [number, number]): [number, number] => [
+  Math.max(0, Math.ceil((c0 - first) / width)),
+  Math.min(count, Math.floor((c1 - first) / width)),
+];
+
 /**
  * Writes the panels of an operand's L [k, columns] (for A, aᵀ: columns = m) from `from` (byte
  * offsets on `heap`) into `to`: "as is" when the operand is held as L (B [k, n], or A held as aᵀ
  * for a gradient's aᵀ·b), "transposed" when held as Lᵀ (A [m, k], or B held as bᵀ for a·bᵀ).
- * The runs of 4 or 8 columns go in SIMD, the columns and terms past them here.
+ * Only the panels of columns [first, end) when given (B's, from a multiple of 8). The runs of 4 or
+ * 8 columns go in SIMD, the columns and terms past them here.
  */
 export function writePanels(
   operand: "a" | "b",
@@ -57,24 +85,25 @@ export function writePanels(
   [from, to]: [number, number],
   [k, columns]: [number, number],
   stored: Stored,
+  range: [number, number] = [0, columns],
 ) {
   const source = from >> 2, target = to >> 2;
   /** L[t][j], where it is stored. */
   const element = stored === "as is"
     ? (t: number, j: number) => heap[source + t * columns + j]
     : (t: number, j: number) => heap[source + j * k + t];
-  for (const { first, width, count, pad } of (operand === "a" ? aRuns : bRuns)(columns)) {
+  for (const run of (operand === "a" ? aRuns : bRuns)(columns)) {
+    const { first, width, count, pad } = run;
     if (!width || !count) continue;
-    const start = target + first * k;
-    let done = 0; // terms done in SIMD
-    if (width >= 4 && stored === "as is") {
-      kernels.columnPanels(from + 4 * first, 4 * start, k, count, columns, width);
-      done = k;
-    } else if (width >= 4) {
-      kernels.transpose(from + 4 * first * k, 4 * start, width * count, k, width);
-      done = k & ~3;
+    const [p0, p1] = panelsOf(run, range);
+    if (p0 >= p1) continue;
+    const { call, done } = runCall(run, [from, to], [k, columns], stored, [p0, p1]);
+    if (call) {
+      const [name, ...args] = call;
+      (kernels[name] as (...args: number[]) => void)(...args);
     }
-    for (let p = 0; p < count; p++) {
+    const start = target + first * k;
+    for (let p = p0; p < p1; p++) {
       const panel = start + p * pad * k;
       for (let t = done; t < k; t++) {
         for (let c = 0; c < width; c++) {
@@ -83,4 +112,20 @@ export function writePanels(
       }
     }
   }
+}
+
+/**
+ * The SIMD call that writes B's panels of columns [first, end) (whole blocks of 8) in one go, or
+ * undefined where SIMD leaves terms to JavaScript (B held transposed, k not a multiple of 4): a
+ * worker thread writes its own columns' panels with it (`wasm_product_pool.ts`).
+ */
+export function bPanelsCall(
+  [from, to]: [number, number],
+  [k, n]: [number, number],
+  stored: Stored,
+  [first, end]: [number, number],
+): SimdCall | undefined {
+  const run = bRuns(n)[0];
+  const { call, done } = runCall(run, [from, to], [k, n], stored, panelsOf(run, [first, end]));
+  return done === k ? call : undefined;
 }

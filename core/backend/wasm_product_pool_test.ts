@@ -10,8 +10,9 @@ import { tf } from ${here("../../deps.ts")};
 import { useBackend } from ${here("./select.ts")};
 import { heapMemory, onHeap } from ${here("./wasm_kernel.ts")};
 import { matMulOnThreads, productThreads, SPLIT_PRODUCT } from ${here("./wasm_product_pool.ts")};
-import { aPanelsSize } from ${here("./wasm_panels.ts")};
+import { aPanelsSize, writePanels } from ${here("./wasm_panels.ts")};
 import { simdKernels } from ${here("./wasm_simd.ts")};
+import { createOptimizers } from ${here("../train/optimizers.ts")};
 
 await useBackend("wasm", 3);
 const backend = tf.backend();
@@ -33,17 +34,48 @@ for (const [m, k, n, biased] of [[64, 4096, 17, 1], [64, 512, 133, 0], [256, 64,
   backend.disposeData(alone.dataId);
   tf.dispose([a, b, bias]);
 }
-console.log(productThreads(heapMemory(backend)), report.join(" "));
+// B's panels written by each thread for its own columns (B as stored or transposed, k a
+// multiple of 4 or not: then this thread writes them all), against one thread's.
+const panels = [];
+for (const [m, k, n, stored] of [[64, 512, 784, "as is"], [64, 512, 784, "transposed"], [64, 4098, 133, "transposed"], [8, 3001, 260, "as is"]]) {
+  const [a, b, bias] = [tf.randomNormal([aPanelsSize(m, k)]), tf.randomNormal([k, n]), tf.randomNormal([n])];
+  const { outputs: [pooledB, aloneB, pooled, alone], offset, view, memory } =
+    onHeap(backend, [[k, n], [k, n], [m, n], [m, n]]);
+  matMulOnThreads(memory, [offset(a), offset(pooledB), offset(bias), offset(pooled)], [m, n, k], 1, { from: offset(b), stored });
+  const floats = new Float32Array(memory.buffer);
+  writePanels("b", simdKernels(memory), floats, [offset(b), offset(aloneB)], [k, n], stored);
+  simdKernels(memory).matMul(offset(a), offset(aloneB), offset(bias), offset(alone), m, n, k, 1, n);
+  const same = (x, y) => x.every((v, i) => Object.is(v, y[i]));
+  panels.push(same(view(pooledB), view(aloneB)) && same(view(pooled), view(alone)));
+  for (const t of [pooledB, aloneB, pooled, alone]) backend.disposeData(t.dataId);
+  tf.dispose([a, b, bias]);
+}
+// The fused updates of a variable of 2^18 + 3 floats, split between the threads, against tfjs's
+// own (its ops, kernel by kernel).
+for (const name of ["adam", "sgd", "momentum"]) {
+  const config = { name, lr: 0.01, beta1: 0.8, beta2: 0.99, momentum: 0.7 };
+  const reference = { adam: () => tf.train.adam(0.01, 0.8, 0.99, 1e-8), sgd: () => tf.train.sgd(0.01), momentum: () => tf.train.momentum(0.01, 0.7) }[name];
+  const weights = [];
+  for (const optimizer of [createOptimizers(config).generator, reference()]) {
+    const x = tf.variable(tf.randomUniform([(1 << 18) + 3], -1, 1, "float32", 7));
+    for (let i = 0; i < 2; i++) optimizer.minimize(() => tf.sum(tf.square(x)));
+    weights.push(await x.data());
+    x.dispose();
+    optimizer.dispose();
+  }
+  panels.push(weights[0].every((v, i) => Object.is(v, weights[1][i])));
+}
+console.log(productThreads(heapMemory(backend)), report.join(" "), panels.join(" "));
 `;
 
-Deno.test("gantry's product split between 3 threads is its product on one, bit for bit", async () => {
+Deno.test("gantry's product and fused updates split between 3 threads are theirs on one, bit for bit", async () => {
   const dir = await Deno.makeTempDir();
   const script = join(dir, "pool_check.ts");
   await Deno.writeTextFile(script, SCRIPT);
   try {
     const { code, stdout, stderr } = await runScript(script);
     assert.equal(code, 0, stderr);
-    assert.equal(stdout.trim(), "3 true true true true");
+    assert.equal(stdout.trim(), "3 true true true true true true true true true true true");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
