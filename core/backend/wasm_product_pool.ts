@@ -12,9 +12,9 @@
  * (a SIMD function's index and its arguments, as float64s), bumps a generation counter and wakes
  * the workers (`Atomics.notify`), runs its own part, then waits until every worker has checked
  * in, those without work this time included, so that none still reads the block when the next
- * call writes it. Both sides wait as a short spin, then `Atomics.wait` ({@linkcode SPINS}). Waking a worker costs tens of µs, so products below
- * {@linkcode SPLIT_PRODUCT} multiply-adds and updates below {@linkcode SPLIT_BLOCKS} blocks run on
- * the calling thread alone. The workers are unref'd: they do not keep a process alive.
+ * call writes it. Both sides wait as a short spin, then `Atomics.wait` ({@linkcode SPINS}).
+ * Waking a worker costs tens of µs, so products below {@linkcode SPLIT_PRODUCT} multiply-adds and
+ * updates below {@linkcode SPLIT_BLOCKS} blocks run on the calling thread alone. The workers are unref'd: they do not keep a process alive.
  *
  * @module
  */
@@ -219,7 +219,7 @@ export function matMulOnThreads(
   const panels = workers.map((range) =>
     writeB && bPanelsCall([writeB.from, b], [k, n], writeB.stored, range as [number, number])
   );
-  // Where a worker's panels would take more than one call, this thread writes them all first.
+  // Where one SIMD call cannot write a worker's panels, this thread writes them all first.
   const split = !writeB || panels.every((call) => call);
   if (!split) writeHere([0, n]);
   const parts = workers.map(([first, end], w): SimdCall[] => {

@@ -261,7 +261,6 @@ function runs(adding: boolean) {
     ...[...get(run), 0x28, 2, offset],
     ...[i32Const, 2, i32Shl, i32Add],
   ];
-  const f32Add = 0x92;
   // deno-fmt-ignore
   return func(7, 10, 0, [
     ...get(channels), i32Const, 2, 0x76, ...set(blocks), // channels >> 2
@@ -481,6 +480,7 @@ const ifElse = (condition: number[], type: number, then: number[], otherwise: nu
 ];
 const [i32Sub, i32Eq, i32LeU, i32LtU, i32GtU] = [0x6b, 0x46, 0x4d, 0x49, 0x4b];
 const [f32Load, f32Store] = [[0x2a, 2, 0], [0x38, 2, 0]];
+const f32Add = 0x92;
 /** `biased` for sums that start from C's values: a product summed over k in parts. */
 export const SUMS_IN_C = 2;
 /** v128.load32_splat of the address on the stack plus `offset`. */
