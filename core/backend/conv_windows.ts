@@ -82,6 +82,8 @@ export function windowRuns(
       }
     }
   }
+  // A short buffer would drop triples and leave the wasm reading past it.
+  if (3 * count > triples.length) throw new Error(`windowRuns: ${count} runs overflow runsSize`);
   const steps: [number, number] = way === "im2col" ? [sw * ci, width] : [width, sw * ci];
   const [x, out] = way === "im2col" ? [image, columns] : [columns, image];
   (way === "im2col" ? kernels.copyRuns : kernels.addRuns)(runs, count, x, out, ci, ...steps);

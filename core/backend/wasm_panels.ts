@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { SimdKernels } from "./wasm_simd.ts";
+import { callSimd, type SimdCall, type SimdKernels } from "./wasm_simd.ts";
 
 /** How a matrix is stored: as L [k, N] itself, or as Lᵀ [N, k]; row-major either way. */
 export type Stored = "as is" | "transposed";
@@ -43,9 +43,6 @@ const bRuns = (n: number): Run[] => [
 
 /** Floats that A's panels take for m rows and k terms. */
 export const aPanelsSize = (m: number, k: number) => 4 * Math.ceil(m / 4) * k;
-
-/** A call of one of the SIMD module's functions: its name, then its arguments. */
-export type SimdCall = [keyof SimdKernels, ...number[]];
 
 /** Panels `[p0, p1)` of a run: their SIMD call, and how many of each panel's k terms it writes. */
 function runCall(
@@ -87,6 +84,9 @@ export function writePanels(
   stored: Stored,
   range: [number, number] = [0, columns],
 ) {
+  if (range[0] % 8 || (range[1] % 8 && range[1] !== columns)) {
+    throw new Error(`panels of columns [${range}]: not whole blocks of 8 of ${columns} columns`);
+  }
   const source = from >> 2, target = to >> 2;
   /** L[t][j], where it is stored. */
   const element = stored === "as is"
@@ -98,10 +98,7 @@ export function writePanels(
     const [p0, p1] = panelsOf(run, range);
     if (p0 >= p1) continue;
     const { call, done } = runCall(run, [from, to], [k, columns], stored, [p0, p1]);
-    if (call) {
-      const [name, ...args] = call;
-      (kernels[name] as (...args: number[]) => void)(...args);
-    }
+    if (call) callSimd(kernels, call);
     const start = target + first * k;
     for (let p = p0; p < p1; p++) {
       const panel = start + p * pad * k;

@@ -12,15 +12,21 @@
  * (a SIMD function's index and its arguments, as float64s), bumps a generation counter and wakes
  * the workers (`Atomics.notify`), runs its own part, then waits until every worker has checked
  * in, those without work this time included, so that none still reads the block when the next
- * call writes it. Both sides wait as a short spin, then `Atomics.wait` ({@linkcode SPINS}).
+ * call writes it. Both sides wait as a short spin, then `Atomics.wait` (`SPINS`).
  * Waking a worker costs tens of µs, so products below {@linkcode SPLIT_PRODUCT} multiply-adds and
  * updates below {@linkcode SPLIT_BLOCKS} blocks run on the calling thread alone. The workers are unref'd: they do not keep a process alive.
  *
  * @module
  */
 import { Worker } from "node:worker_threads";
-import { bPanelsCall, type SimdCall, type Stored, writePanels } from "./wasm_panels.ts";
-import { type SimdKernels, simdKernels, simdModuleBytes } from "./wasm_simd.ts";
+import { bPanelsCall, type Stored, writePanels } from "./wasm_panels.ts";
+import {
+  callSimd,
+  type SimdCall,
+  type SimdKernels,
+  simdKernels,
+  simdModuleBytes,
+} from "./wasm_simd.ts";
 
 /** The smallest product, in multiply-adds (m·n·k), that is split between threads. */
 export const SPLIT_PRODUCT = 1 << 22;
@@ -124,6 +130,7 @@ function runParts(pool: Pool, parts: SimdCall[][], here: () => void): void {
   Atomics.store(control, PENDING, workers);
   Atomics.add(control, GENERATION, 1);
   Atomics.notify(control, GENERATION);
+  let failed = false;
   try {
     here();
   } finally {
@@ -131,10 +138,10 @@ function runParts(pool: Pool, parts: SimdCall[][], here: () => void): void {
     for (let pending; (pending = Atomics.load(control, PENDING)) !== 0;) {
       Atomics.wait(control, PENDING, pending);
     }
+    // Cleared whatever happened here, so that a failure is not the next call's.
+    failed = Atomics.exchange(control, FAILED, 0) === 1;
   }
-  if (Atomics.exchange(control, FAILED, 0)) {
-    throw new Error("gantry's SIMD kernels failed on a worker thread");
-  }
+  if (failed) throw new Error("gantry's SIMD kernels failed on a worker thread");
 }
 
 /** The fewest blocks of four floats an elementwise kernel splits between threads. */
@@ -158,14 +165,9 @@ export function blocksOnThreads(
     const first = Math.min(blocks, p * part);
     return call(first, Math.min(blocks, first + part) - first);
   });
-  const here = () => runHere(simdKernels(memory), parts.at(-1)!);
+  const here = () => callSimd(simdKernels(memory), parts.at(-1)!);
   if (!pool || count < 2) return here();
   runParts(pool, parts.slice(0, -1).map((c) => [c]), here);
-}
-
-/** Runs a call of the SIMD module's functions on this thread. */
-function runHere(kernels: SimdKernels, [name, ...args]: SimdCall): void {
-  (kernels[name] as (...args: number[]) => void)(...args);
 }
 
 /** B's panels still to write, for `matMulOnThreads`: where B is, and how it is stored. */
@@ -219,8 +221,9 @@ export function matMulOnThreads(
   const panels = workers.map((range) =>
     writeB && bPanelsCall([writeB.from, b], [k, n], writeB.stored, range as [number, number])
   );
-  // Where one SIMD call cannot write a worker's panels, this thread writes them all first.
-  const split = !writeB || panels.every((call) => call);
+  // Whether one SIMD call writes a worker's panels depends on B's layout and k alone: all the
+  // workers' or none. Where none, this thread writes all of B's panels first.
+  const split = !writeB || panels[0] !== undefined;
   if (!split) writeHere([0, n]);
   const parts = workers.map(([first, end], w): SimdCall[] => {
     const call: SimdCall = ["matMul", ...product(first, end)];

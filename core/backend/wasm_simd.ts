@@ -752,6 +752,14 @@ export function simdModuleBytes(shared: boolean): Uint8Array {
   ]);
 }
 
+/** A call of one of the module's functions: its name, then its arguments. */
+export type SimdCall = [keyof SimdKernels, ...number[]];
+
+/** Makes the call with `kernels`. */
+export function callSimd(kernels: SimdKernels, [name, ...args]: SimdCall): void {
+  (kernels[name] as (...args: number[]) => void)(...args);
+}
+
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
 /** The kernels, instantiated once per memory. */
