@@ -80,3 +80,45 @@ Deno.test("gantry's product and fused updates split between 3 threads are theirs
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// DCGAN's convolutions at batch 8, their outputs' bytes and SHA-256: the products (and the filter
+// gradient's dy panels, written by each thread) split between threads or not.
+const CONVOLUTIONS = (threads: number) => `
+import { tf } from ${here("../../deps.ts")};
+import { useBackend } from ${here("./select.ts")};
+import { createRng } from ${here("../contract/rng.ts")};
+
+await useBackend("wasm", ${threads});
+const rng = createRng(3);
+const make = (shape) => tf.tensor(rng.fill(new Float32Array(shape.reduce((a, b) => a * b))), shape);
+const [x, filter, dy] = [make([8, 14, 14, 64]), make([5, 5, 64, 128]), make([8, 7, 7, 128])];
+const attrs = { strides: 2, pad: "same", dataFormat: "NHWC" };
+const outputs = [
+  tf.conv2d(x, filter, 2, "same"),
+  tf.conv2dTranspose(dy, filter, [8, 14, 14, 64], 2, "same"),
+  tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: [5, 5, 64, 128] }),
+];
+const values = await Promise.all(outputs.map((y) => y.data()));
+const bytes = new Uint8Array(values.reduce((n, v) => n + v.byteLength, 0));
+values.reduce((at, v) => (bytes.set(new Uint8Array(v.buffer), at), at + v.byteLength), 0);
+const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+console.log(bytes.length, [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""));
+`;
+
+Deno.test("DCGAN's convolutions on 3 threads have their bits on one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const digests = [];
+    for (const threads of [1, 3]) {
+      const script = join(dir, `convolutions_${threads}.ts`);
+      await Deno.writeTextFile(script, CONVOLUTIONS(threads));
+      const { code, stdout, stderr } = await runScript(script);
+      assert.equal(code, 0, stderr);
+      digests.push(stdout.trim());
+    }
+    assert.ok(Number(digests[0].split(" ")[0]) > 0);
+    assert.equal(digests[1], digests[0]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
