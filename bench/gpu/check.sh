@@ -2,10 +2,11 @@
 # The GPU check: on a machine with a GPU, no Deno and no network (the H200 of the device tool),
 # from a working tree that holds bench/gpu/pack/ (made here by bench/gpu/pack.sh):
 #   bash bench/gpu/check.sh [OUT]
-# prints the WebGPU adapter, `deno task bench --backend webgpu` for mlp and dcgan at batch 64 and
-# 256, the wasm mlp step on 1 and 8 threads, and trains examples/mnist_dcgan.json for 500 steps on
-# WebGPU with --tensorboard, saving its sample grid and result.json under OUT (default $OUT, else
-# ./gpu-check), and lists the tags of its event file as TensorBoard's EventAccumulator reads them.
+# prints the WebGPU adapter, `deno task bench --backend webgpu` for mlp and dcgan at batch 64 (with
+# its kernel profile) and 256, the wasm mlp step on 1 and 8 threads, and trains
+# examples/mnist_dcgan.json for 500 steps on WebGPU with --tensorboard, saving its sample grid and
+# result.json under OUT (default $OUT, else ./gpu-check), and lists the tags of its event file as
+# TensorBoard's EventAccumulator reads them.
 # Each part has its own time limit, so one that hangs cannot take the others' time; together they
 # stay under 8 minutes (480 s), inside one device call. For a quick run elsewhere (lavapipe),
 # GANTRY_CHECK_STEPS sets the DCGAN's steps and GANTRY_CHECK_BENCH adds flags to every bench
@@ -45,7 +46,9 @@ part "WebGPU adapter" 30 "$work/deno" eval \
    const { vendor, architecture, device, description } = a?.info ?? {};
    console.log(a ? JSON.stringify({ vendor, architecture, device, description }) : "no adapter")'
 for batch in 64 256; do
-  part "webgpu mlp + dcgan, batch $batch" 110 "${gantry[@]}" bench --backend webgpu --model all --batch "$batch" --json "${quick[@]}"
+  # At batch 64 also each kernel's count and time a step (on WebGPU: to record and submit it).
+  profile=(); [ "$batch" = 64 ] && profile=(--profile)
+  part "webgpu mlp + dcgan, batch $batch" 110 "${gantry[@]}" bench --backend webgpu --model all --batch "$batch" --json "${profile[@]}" "${quick[@]}"
 done
 part "wasm mlp, 1 thread" 40 "${gantry[@]}" bench --model mlp --json "${quick[@]}"
 part "wasm mlp, 8 threads" 40 "${gantry[@]}" bench --model mlp --threads 8 --json "${quick[@]}"
