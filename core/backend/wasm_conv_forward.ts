@@ -5,8 +5,8 @@
  * threads), a block of output pixels at a time, so that a block's im2col rows are still cached
  * when the product reads them. Each output sums its window in tap, then channel order from the
  * bias. For DCGAN's 5×5 stride-2 conv from [64, 14, 14, 64] to 7×7×128: 44–49 ms, where
- * XNNPACK's convolution took 54–68; for its first, on 1-channel images, 2.0 ms where XNNPACK
- * took 3.4 (`bench/RESULTS.md`). Dilated convolutions, NCHW data, activations and integer tensors
+ * XNNPACK's convolution took 54–68; for its first, on 1-channel images, 1.8–2.0 ms where
+ * XNNPACK took 2.8–3.4 (`bench/RESULTS.md`). Dilated convolutions, NCHW data, activations and integer tensors
  * go to wasm's own kernel.
  *
  * @module
