@@ -14,6 +14,17 @@
  * @module
  */
 
+/** `SimdKernels.copyRuns` and `addRuns`: byte offsets, the run count, then float counts. */
+type RunsFunction = (
+  runs: number,
+  count: number,
+  x: number,
+  out: number,
+  channels: number,
+  fromStep: number,
+  toStep: number,
+) => void;
+
 /** Byte offsets into the wasm heap, then the block count, then the float32 scalars. */
 export interface SimdKernels {
   adam(
@@ -119,25 +130,9 @@ export interface SimdKernels {
    * out[to + e·toStep + c] = x[from + e·fromStep + c] (float offsets; an im2col's rows from an
    * image), the first 4·⌊channels/4⌋ of them as vectors.
    */
-  copyRuns(
-    runs: number,
-    count: number,
-    x: number,
-    out: number,
-    channels: number,
-    fromStep: number,
-    toStep: number,
-  ): void;
+  copyRuns: RunsFunction;
   /** As `copyRuns`, but out[…] += x[…] (a col2im), each in float32. */
-  addRuns(
-    runs: number,
-    count: number,
-    x: number,
-    out: number,
-    channels: number,
-    fromStep: number,
-    toStep: number,
-  ): void;
+  addRuns: RunsFunction;
   /**
    * Panels of `width` (4 or 8) columns of x [rows, ·] (rows of `stride` elements): panel p is
    * [rows, width] row-major, at p·rows·width floats, out[p][r][c] = x[r][p·width + c].
