@@ -58,6 +58,8 @@ export type { ReportFiles, ReportOptions } from "./core/ablate/report.ts";
 // Layers for a user's architecture or add-on, and a metric's function.
 export { Dense } from "./layers/dense.ts";
 export type { DenseArgs } from "./layers/dense.ts";
+export { Conv2D } from "./layers/conv2d.ts";
+export type { Conv2DArgs } from "./layers/conv2d.ts";
 export { WeightNormDense } from "./layers/weight_norm_dense.ts";
 export { MinibatchDiscrimination } from "./layers/minibatch_discrimination.ts";
 export { SeededDropout, SeededGaussianNoise } from "./layers/seeded_noise.ts";

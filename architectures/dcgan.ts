@@ -1,5 +1,6 @@
 import { z } from "../deps.ts";
 import { definePlugin } from "../core/contract/plugin.ts";
+import { Conv2D } from "../layers/conv2d.ts";
 import { Dense } from "../layers/dense.ts";
 import { applyLayer, discriminatorTrunk, generatorInput, networks } from "./_networks.ts";
 
@@ -36,14 +37,11 @@ export default definePlugin({
     // DCGAN initialises every weight from N(0, 0.02).
     const init = () =>
       layers.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: rng.seed() });
-    const conv = (filters: number, transposed: boolean) =>
-      (transposed ? layers.layers.conv2dTranspose : layers.layers.conv2d)({
-        filters,
-        kernelSize,
-        strides: 2,
-        padding: "same",
-        kernelInitializer: init(),
-      });
+    const conv = (filters: number, transposed: boolean) => {
+      const padding = "same" as const;
+      const args = { filters, kernelSize, strides: 2, padding, kernelInitializer: init() };
+      return transposed ? layers.layers.conv2dTranspose(args) : new Conv2D(args);
+    };
     const widths = Array.from({ length: depth }, (_, i) => baseWidth * 2 ** i);
 
     const input = generatorInput(layers, options.latentDim, conditional, rng);

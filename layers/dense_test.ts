@@ -3,25 +3,7 @@ import { tf, tfl } from "../deps.ts";
 import { useBackend } from "../core/backend/select.ts";
 import { Dense, type DenseArgs } from "./dense.ts";
 import { reload } from "./_reload.ts";
-
-/** Gantry's Dense and tfjs's, built with the same arguments and weights. */
-function twins(args: DenseArgs, inputShape: number[]) {
-  const ours = new Dense(args), theirs = tfl.layers.dense(args);
-  ours.build(inputShape);
-  theirs.build(inputShape);
-  theirs.setWeights(ours.getWeights());
-  return [ours, theirs];
-}
-
-/** A layer's output, then the gradients of Σ output · upstream for x and each weight. */
-function outputAndGradients(layer: tfl.layers.Layer, x: tf.Tensor): tf.Tensor[] {
-  const y = layer.apply(x) as tf.Tensor;
-  const upstream = tf.randomNormal(y.shape, 0, 1, "float32", 3);
-  const cost = (x: tf.Tensor) => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, upstream)) as tf.Scalar;
-  const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { grads } = tf.variableGrads(() => cost(x), weights);
-  return [y, tf.grad(cost)(x), ...weights.map((w) => grads[w.name])];
-}
+import { assertTwins } from "./_twins.ts";
 
 Deno.test("Dense is tfjs's Dense in numbers, in one kernel on wasm", async () => {
   await useBackend("wasm");
@@ -44,19 +26,9 @@ Deno.test("Dense is tfjs's Dense in numbers, in one kernel on wasm", async () =>
     }, [4, 5]],
   ];
   for (const [args, shape] of cases) {
-    const [ours, theirs] = twins(args, shape);
-    const x = tf.randomNormal(shape, 0, 1, "float32", 5);
-    const [got, expected] = [outputAndGradients(ours, x), outputAndGradients(theirs, x)];
-    assert.deepEqual(got.map((t) => t.shape), expected.map((t) => t.shape));
-    for (let i = 0; i < got.length; i++) {
-      assert.deepEqual(
-        await got[i].data(),
-        await expected[i].data(),
-        `${JSON.stringify(shape)}: ${i}`,
-      );
-    }
+    await assertTwins(new Dense(args), tfl.layers.dense(args), shape);
   }
-  const [ours, theirs] = twins({ units: 2 }, [4, 3]);
+  const [ours, theirs] = [new Dense({ units: 2 }), tfl.layers.dense({ units: 2 })];
   const kernels = async (layer: tfl.layers.Layer) =>
     (await tf.profile(() => layer.apply(tf.ones([4, 3])) as tf.Tensor)).kernels.map((k) => k.name);
   assert.deepEqual(await kernels(ours), ["GantryMatMul"]);
