@@ -30,9 +30,9 @@ const [TfjsConv2D] = tf.serialization.SerializationMap.getMap().classNameMap.Con
 /**
  * A 2-D convolution layer, exactly tfjs-layers' Conv2D (the same arguments, weights, numbers and
  * saved form: a saved model holds a plain "Conv2D", which tfjs loads), but a 4-D channels-last
- * input with a linear activation and no dilation runs {@linkcode convolution}: on wasm one kernel
- * whose gradients with respect to x, the filter and the bias are each computed only when asked
- * for, where tfjs's computes all three for any.
+ * input with a linear activation and no dilation runs {@linkcode convolution}: one kernel whose
+ * gradients with respect to x, the filter and the bias are each computed only when asked for,
+ * where tfjs's computes all three for any.
  *
  * @example
  * ```ts

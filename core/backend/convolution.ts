@@ -6,16 +6,15 @@
  * a GAN step, D's first layer's gradient with respect to the real and the generated batch in D's
  * update (neither is a variable there), and D's filter gradients in G's update, which tfjs then
  * drops (a DCGAN step ran four filter gradients of its 642 M multiply-add shape where three were
- * needed). On wasm this op is one kernel, `GantryConv2D`, that runs the same forward as tfjs's path
- * (`FusedConv2D`: `wasm_conv_forward.ts`) and keeps x and the filter; its gradient is tfjs's own:
- * `Conv2DBackpropInput`, `Conv2DBackpropFilter` and, for the bias, a Sum, each only for an input
- * the tape asks for, on the same operands, so the numbers are tfjs's bit for bit. Elsewhere, or for
- * tensors the kernel does not take, it is tfjs's `fused.conv2d`.
+ * needed). On every backend this op is one kernel, `GantryConv2D`, that runs the same forward as
+ * tfjs's path (the backend's `FusedConv2D`; on wasm gantry's, `wasm_conv_forward.ts`) and keeps x
+ * and the filter; its gradient is tfjs's own: `Conv2DBackpropInput`, `Conv2DBackpropFilter` and,
+ * for the bias, a Sum, each only for an input the tape asks for, on the same operands, so the
+ * numbers are tfjs's bit for bit. For tensors the kernel does not take it is tfjs's `fused.conv2d`.
  *
  * @module
  */
 import { tf } from "../../deps.ts";
-import type { KernelFunc } from "./wasm_kernel.ts";
 
 const KERNEL = "GantryConv2D";
 
@@ -31,7 +30,7 @@ export interface ConvolutionOptions {
 
 /**
  * conv2d(x, filter) (+ bias) for NHWC x [n, h, w, ci] and filter [kh, kw, ci, co], in one kernel
- * where the backend has gantry's.
+ * once the backend has gantry's (`registerConvolution`).
  *
  * @example
  * ```ts
@@ -70,21 +69,21 @@ export function convolution(
 }
 
 /**
- * Registers the op's kernel for wasm, built on the backend's `FusedConv2D` kernel function, and
- * its gradient.
+ * Registers the op's kernel for a backend, built on the backend's `FusedConv2D` kernel function
+ * as it is then (call it after replacing that kernel), and the op's gradient; once a backend, and
+ * nothing for a backend without a `FusedConv2D`.
  */
-export function registerConvolution(fusedConv2D: KernelFunc): void {
-  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
-    fusedConv2D({
+export function registerConvolution(backendName: string): void {
+  const fused = tf.getKernel("FusedConv2D", backendName);
+  if (!fused || tf.getKernel(KERNEL, backendName)) return;
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) =>
+    fused.kernelFunc({
       inputs,
       backend,
       attrs: { ...attrs, dataFormat: "NHWC", dilations: [1, 1], activation: "linear" },
     });
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-  });
+  tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
+  if (tf.getGradient(KERNEL)) return;
   tf.registerGradient({
     kernelName: KERNEL,
     inputsToSave: ["x", "filter"],

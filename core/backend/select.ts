@@ -8,6 +8,7 @@
  * @module
  */
 import { tf } from "../../deps.ts";
+import { registerConvolution } from "./convolution.ts";
 import { registerGradients } from "./gradients.ts";
 import { registerWasmKernels } from "./wasm_kernels.ts";
 import { startThreadedWasm, wasmThreads } from "./wasm_threads.ts";
@@ -80,8 +81,9 @@ export async function useBackend(requested: BackendName, threads = 1): Promise<B
  */
 export async function startBackend(name: string, threads = 1): Promise<void> {
   registerGradients();
+  if (name === "wasm") registerWasmKernels();
+  registerConvolution(name);
   if (name !== "wasm") return await setBackend(name);
-  registerWasmKernels();
   if (tf.findBackend("wasm")) {
     await setBackend("wasm");
     if (wasmThreads() !== threads) {

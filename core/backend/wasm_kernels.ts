@@ -10,7 +10,7 @@
  * filter throws there. {@linkcode registerWasmKernels} adds the one of `wasm_conv_filter.ts`, and
  * replaces wasm's plain-loop `Conv2DBackpropInput` with the one of `wasm_conv_input.ts` and its
  * `Conv2D` and `FusedConv2D` with those of `wasm_conv_forward.ts`: all three matrix products on
- * gantry's kernel; a convolution layer's one-kernel op (`convolution.ts`) runs the last.
+ * gantry's kernel.
  *
  * wasm's `Identity` copies its input, and tfjs's engine runs it for every tensor a gradient keeps
  * for the backward pass (about 110 copies a step of the ring MLP): here it shares the buffer, as
@@ -28,7 +28,6 @@ import { makeConv2D } from "./wasm_conv_forward.ts";
 import { LEAKY_RELU_GRAD } from "./gradients.ts";
 import { makeMatMul } from "./wasm_matmul.ts";
 import { registerMatrixProduct } from "./matrix_product.ts";
-import { registerConvolution } from "./convolution.ts";
 import { registerMinibatchCloseness } from "./minibatch_closeness.ts";
 import { type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { WASM_OPTIMIZER_KERNELS } from "./wasm_optimizer_kernels.ts";
@@ -224,7 +223,6 @@ export function registerWasmKernels(): void {
     // Keeps the original setupFunc, which binds the wasm function the original calls.
     tf.registerKernel({ ...config, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  registerConvolution(replacements.FusedConv2D);
   const identity = wasmKernel("Identity");
   tf.unregisterKernel("Identity", "wasm");
   tf.registerKernel({
