@@ -1,5 +1,5 @@
 /**
- * tfjs-layers' Dense with its product in one kernel on wasm (`matrix_product.ts`): a ring MLP
+ * tfjs-layers' Dense with its product in one kernel (`matrix_product.ts`): a ring MLP
  * step ran about a third fewer kernels and took 1.2–1.3x less time than with tfjs's Dense.
  *
  * @module
@@ -25,8 +25,8 @@ const [TfjsDense] = tf.serialization.SerializationMap.getMap().classNameMap.Dens
 /**
  * A dense layer, y = activation(x·W + b), exactly tfjs-layers' Dense (the same arguments,
  * weights, numbers and saved form: a saved model holds a plain "Dense", which tfjs loads), but
- * a 2-D float32 input with a linear activation runs {@linkcode matrixProduct}: on wasm one kernel
- * forward where tfjs's runs seven, and fewer in the gradient.
+ * a 2-D float32 input with a linear activation runs {@linkcode matrixProduct}: one kernel forward
+ * where tfjs's runs seven on wasm, and in the gradient only the products the tape asks for.
  *
  * @example
  * ```ts

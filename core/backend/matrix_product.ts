@@ -3,12 +3,14 @@
  * transposed. tfjs's `fused.matMul` op, which tfjs-layers' Dense calls, reshapes both operands
  * to 3-D and the result back, and keeps its operands and result through `customGrad`; its
  * gradient reshapes again around every product (a ring MLP step ran 92 Reshape and 88 Identity
- * kernels, each a few µs of tfjs's engine). On wasm this op is one kernel, `GantryMatMul`, that
- * keeps its two operands for the gradient; the gradient is this op again (so it has gradients
- * itself, as a penalty on ‖∇ₓD(x)‖ asks) and, for the bias, a Sum. Underneath run the same
- * product kernels as tfjs's path (`wasm_matmul.ts`: `_FusedMatMul` with a bias, `BatchMatMul`
- * without), on the same operands in the same order, so the numbers are tfjs's bit for bit.
- * Elsewhere, or for tensors the kernel does not take, it is tfjs's `fused.matMul`.
+ * kernels, each a few µs of tfjs's engine) and computes both operands' gradients whenever one is
+ * asked for. On every backend gantry starts this op is one kernel, `GantryMatMul`, that keeps its
+ * two operands for the gradient; the gradient is this op again, for each operand the tape asks
+ * for (so it has gradients itself, as a penalty on ‖∇ₓD(x)‖ asks), and, for the bias, a Sum.
+ * Underneath run the same product kernels as tfjs's path (the backend's `_FusedMatMul` with a
+ * bias, `BatchMatMul` without; on wasm gantry's, `wasm_matmul.ts`), on the same operands in the
+ * same order, so the numbers are tfjs's bit for bit. For tensors the kernel does not take it is
+ * tfjs's `fused.matMul`.
  *
  * @module
  */
@@ -92,30 +94,33 @@ function productGradients(
 }
 
 /**
- * Registers the op's kernel for wasm, built on the backend's `BatchMatMul` and `_FusedMatMul`
- * kernel functions (3-D, a batch of one), and its gradient.
+ * Registers the op's kernel for a backend, built on the backend's `BatchMatMul` and
+ * `_FusedMatMul` kernel functions as they are then (3-D, a batch of one; call it after replacing
+ * them), and the op's gradient; once a backend, and nothing for a backend without them.
  */
-export function registerMatrixProduct(products: {
-  BatchMatMul: KernelFunc;
-  _FusedMatMul: KernelFunc;
-}): void {
+export function registerMatrixProduct(backendName: string): void {
+  const [plain, fused] = ["BatchMatMul", "_FusedMatMul"].map((name) =>
+    tf.getKernel(name, backendName)?.kernelFunc as unknown as KernelFunc | undefined
+  );
+  if (!plain || !fused || tf.getKernel(KERNEL, backendName)) return;
   const batchOfOne = (t: tf.TensorInfo) => ({ ...t, shape: [1, ...t.shape] });
   const kernelFunc: KernelFunc = ({ inputs: { a, b, bias }, backend, attrs }) => {
     const operands = { a: batchOfOne(a), b: batchOfOne(b) };
     const out = (bias
-      ? products._FusedMatMul({
+      ? fused({
         inputs: { ...operands, bias },
         backend,
         attrs: { ...attrs, activation: "linear" },
       })
-      : products.BatchMatMul({ inputs: operands, backend, attrs })) as tf.TensorInfo;
+      : plain({ inputs: operands, backend, attrs })) as tf.TensorInfo;
     return { ...out, shape: out.shape.slice(1) };
   };
   tf.registerKernel({
     kernelName: KERNEL,
-    backendName: "wasm",
+    backendName,
     kernelFunc: kernelFunc as unknown as tf.KernelFunc,
   });
+  if (tf.getGradient(KERNEL)) return;
   tf.registerGradient({
     kernelName: KERNEL,
     inputsToSave: ["a", "b"],

@@ -20,17 +20,24 @@ function valueAndGradients(
   return [value, ...grads];
 }
 
-Deno.test("wasm's one-kernel product and its gradients are tfjs's bits, transposed or not", async () => {
-  await useBackend("wasm");
+Deno.test("the one-kernel product and its gradients are tfjs's bits, transposed or not, on wasm and cpu", async () => {
   const side = Math.ceil(Math.cbrt(OWN_PRODUCT)) + 8; // past gantry's kernel: XNNPACK's
-  const shapes = [[64, 128, 128], [64, 2, 128], [64, 128, 1], [7, 13, 5], [side, side, side]];
+  const shapes = [[64, 128, 128], [64, 2, 128], [64, 128, 1], [7, 13, 5]];
+  await useBackend("cpu");
+  await assertTfjsBits("cpu", shapes);
+  await useBackend("wasm");
+  await assertTfjsBits("wasm", [...shapes, [side, side, side]]);
+});
+
+/** Each product's value and gradients against tfjs's fused matMul's, on the current backend. */
+async function assertTfjsBits(backend: string, shapes: number[][]) {
   for (const [m, k, n] of shapes) {
     for (
       const [transposeA, transposeB] of [[false, false], [false, true], [true, false], [true, true]]
     ) {
       for (const biased of [true, false]) {
         const label =
-          `[${m}, ${k}]·[${k}, ${n}] transposeA ${transposeA} transposeB ${transposeB} bias ${biased}`;
+          `${backend}: [${m}, ${k}]·[${k}, ${n}] transposeA ${transposeA} transposeB ${transposeB} bias ${biased}`;
         const [ours, theirs] = tf.tidy(() => {
           const a = transposeA ? random(k, m) : random(m, k);
           const b = transposeB ? random(n, k) : random(k, n);
@@ -59,7 +66,7 @@ Deno.test("wasm's one-kernel product and its gradients are tfjs's bits, transpos
       }
     }
   }
-});
+}
 
 Deno.test("wasm's one-kernel product: one kernel forward, and a gradient that has gradients", async () => {
   await useBackend("wasm");
@@ -67,6 +74,20 @@ Deno.test("wasm's one-kernel product: one kernel forward, and a gradient that ha
   const profile = await tf.profile(() => matrixProduct(x, w, { bias }));
   assert.deepEqual(profile.kernels.map((k) => k.name), ["GantryMatMul"]);
   tf.dispose(profile.result as tf.Tensor);
+  // The gradient of x alone is one product; tfjs's fused matMul computes w's too.
+  const products = async (product: (x: tf.Tensor) => tf.Tensor) => {
+    const { kernels, result } = await tf.profile(() =>
+      tf.grad((x: tf.Tensor) => tf.sum(product(x)))(x)
+    );
+    tf.dispose(result as tf.Tensor);
+    return kernels.filter((k) => ["GantryMatMul", "BatchMatMul", "_FusedMatMul"].includes(k.name))
+      .length;
+  };
+  assert.equal(await products((x) => matrixProduct(x, w, { bias })), 2); // forward, dx
+  assert.equal(
+    await products((x) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias })),
+    3,
+  );
   // A penalty on ‖∇ₓ‖², as WGAN-GP's: the gradient of the gradient, against tfjs's ops.
   const penaltyGradient = (product: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor) =>
     tf.grad((w: tf.Tensor) => {
@@ -82,7 +103,7 @@ Deno.test("wasm's one-kernel product: one kernel forward, and a gradient that ha
   tf.dispose([x, w, bias, ours, theirs]);
 });
 
-Deno.test("the product takes what tfjs's does elsewhere, and leaves tfjs's errors", async () => {
+Deno.test("the product leaves tensors its kernel does not take, and tfjs's errors, to tfjs's op", async () => {
   await useBackend("cpu");
   const y = matrixProduct(tf.tensor2d([[1, 2]]), tf.tensor2d([[3, 4]]), { transposeB: true });
   assert.deepEqual(await y.data(), new Float32Array([11]));

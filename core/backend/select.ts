@@ -10,6 +10,7 @@
 import { tf } from "../../deps.ts";
 import { registerConvolution } from "./convolution.ts";
 import { registerGradients } from "./gradients.ts";
+import { registerMatrixProduct } from "./matrix_product.ts";
 import { registerWasmKernels } from "./wasm_kernels.ts";
 import { startThreadedWasm, wasmThreads } from "./wasm_threads.ts";
 import { watchDevice, webgpuAdapter } from "./webgpu.ts";
@@ -82,6 +83,7 @@ export async function useBackend(requested: BackendName, threads = 1): Promise<B
 export async function startBackend(name: string, threads = 1): Promise<void> {
   registerGradients();
   if (name === "wasm") registerWasmKernels();
+  registerMatrixProduct(name);
   registerConvolution(name);
   if (name !== "wasm") return await setBackend(name);
   if (tf.findBackend("wasm")) {

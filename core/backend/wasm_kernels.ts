@@ -2,8 +2,8 @@
  * Kernel fixes for tfjs-backend-wasm 4.22, registered once when a run picks the wasm backend.
  *
  * Matrix products run through `wasm_matmul.ts` (gantry's own kernel for small ones, transposed
- * operands off wasm's slow loop), and a dense layer's through the one-kernel op of
- * `matrix_product.ts`, built on them.
+ * operands off wasm's slow loop), which the one-kernel op of a dense layer (`matrix_product.ts`)
+ * is then built on.
  *
  * The wasm backend also has no `Conv2DBackpropFilter` kernel, so the gradient of conv2d (and of
  * conv2dTranspose, which uses the same kernel with x and dy in swapped roles) with respect to its
@@ -27,7 +27,6 @@ import { makeConv2DBackpropInput } from "./wasm_conv_input.ts";
 import { makeConv2D } from "./wasm_conv_forward.ts";
 import { LEAKY_RELU_GRAD } from "./gradients.ts";
 import { makeMatMul } from "./wasm_matmul.ts";
-import { registerMatrixProduct } from "./matrix_product.ts";
 import { registerMinibatchCloseness } from "./minibatch_closeness.ts";
 import { type KernelFunc, onHeap, wasmKernel } from "./wasm_kernel.ts";
 import { WASM_OPTIMIZER_KERNELS } from "./wasm_optimizer_kernels.ts";
@@ -200,7 +199,6 @@ export function registerWasmKernels(): void {
     // Keeps the original setupFunc, which binds the wasm function when the backend starts.
     tf.registerKernel({ ...config, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  registerMatrixProduct(products);
   const backpropInput = makeConv2DBackpropInput();
   tf.unregisterKernel("Conv2DBackpropInput", "wasm");
   tf.registerKernel({
