@@ -75,7 +75,9 @@ export async function useBackend(requested: BackendName, threads = 1): Promise<B
 }
 
 /**
- * Makes `name` tfjs's backend (wasm with `threads` threads); when it cannot start, throws with
+ * Makes `name` tfjs's backend (wasm with `threads` threads), with gantry's kernels registered for
+ * it first: on wasm its own (`wasm_kernels.ts`), on every backend the one-kernel dense product and
+ * convolution (`matrix_product.ts`, `convolution.ts`). When it cannot start, throws with
  * the reason tfjs only logs. tfjs's console advice (e.g. "install tfjs-node") is not for gantry's
  * users: it stays silent. tfjs starts wasm once a process (or Deno worker), so its thread count
  * is that of the first start.
