@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { tf, type tfl } from "../deps.ts";
+import { type tf, type tfl } from "../deps.ts";
+import { tfjsLayerClass } from "./_tfjs_class.ts";
 import { convolution } from "../core/backend/convolution.ts";
 
 /** Constructor arguments of {@linkcode Conv2D}: tfjs-layers' `conv2d` arguments. */
@@ -22,10 +23,7 @@ interface Conv2DState {
   dilationRate: number | number[];
 }
 
-// tfjs-layers exports a factory for Conv2D, not the class; its serialization entry holds it.
-const [TfjsConv2D] = tf.serialization.SerializationMap.getMap().classNameMap.Conv2D as unknown as [
-  new (args: Conv2DArgs) => tfl.layers.Layer,
-];
+const TfjsConv2D = tfjsLayerClass<Conv2DArgs>("Conv2D");
 
 /**
  * A 2-D convolution layer, exactly tfjs-layers' Conv2D (the same arguments, weights, numbers and

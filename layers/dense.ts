@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { tf, type tfl } from "../deps.ts";
+import { type tf, type tfl } from "../deps.ts";
+import { tfjsLayerClass } from "./_tfjs_class.ts";
 import { matrixProduct } from "../core/backend/matrix_product.ts";
 
 /** Constructor arguments of {@linkcode Dense}: tfjs-layers' `dense` arguments. */
@@ -17,10 +18,7 @@ interface DenseWeights {
   activation: { getClassName(): string };
 }
 
-// tfjs-layers exports a factory for Dense, not the class; its serialization entry holds it.
-const [TfjsDense] = tf.serialization.SerializationMap.getMap().classNameMap.Dense as unknown as [
-  new (args: DenseArgs) => tfl.layers.Layer,
-];
+const TfjsDense = tfjsLayerClass<DenseArgs>("Dense");
 
 /**
  * A dense layer, y = activation(x·W + b), exactly tfjs-layers' Dense (the same arguments,
